@@ -1,0 +1,132 @@
+package intercept
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/dgraph-io/ristretto/v2"
+)
+
+// Profile is the risk history of one account or number, built from history: reports
+// against it, distinct victims, first seen, last order. It is expensive to compute, so
+// it is cached; it is never the source of truth.
+type Profile struct {
+	Known     bool // false: not cached yet (a fill has been queued)
+	Reports   int
+	Victims   int
+	FirstSeen time.Time
+	LastOrder time.Time
+}
+
+// ProfileSource computes profiles from history (ClickHouse in production). It may be
+// slow; it is only ever called off the decision path. It returns an error when the
+// history cannot be read; the profile is then retried on a later miss.
+type ProfileSource interface {
+	Profile(ctx context.Context, x string) (Profile, error)
+}
+
+// Profiles caches profiles in ristretto with a TTL. Get never blocks: a miss returns
+// an unknown profile and queues a fill for the background workers. ristretto may drop
+// sets and evict entries by design; that only means another fill later.
+type Profiles struct {
+	cache   *ristretto.Cache[uint64, Profile]
+	src     ProfileSource
+	ttl     time.Duration
+	queue   chan string
+	pending sync.Map // entity key -> struct{}: fills queued or running
+	log     *slog.Logger
+	wg      sync.WaitGroup
+	cancel  context.CancelFunc
+}
+
+// NewProfiles returns a cache of up to size profiles filled from src by workers
+// goroutines, which run until Close.
+func NewProfiles(src ProfileSource, size int, ttl time.Duration, workers int, log *slog.Logger) (*Profiles, error) {
+	if size < 1 {
+		size = 1
+	}
+	c, err := ristretto.NewCache(&ristretto.Config[uint64, Profile]{
+		NumCounters: int64(size) * 10, MaxCost: int64(size), BufferItems: 64, IgnoreInternalCost: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("profile cache: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &Profiles{cache: c, src: src, ttl: ttl, queue: make(chan string, 4096), log: log, cancel: cancel}
+	for range max(workers, 1) {
+		p.wg.Add(1)
+		go p.fill(ctx)
+	}
+	return p, nil
+}
+
+// Get returns the cached profile of x, or an unknown profile after queueing a fill.
+func (p *Profiles) Get(x string) Profile {
+	k := entityKey(x)
+	if pr, ok := p.cache.Get(k); ok {
+		return pr
+	}
+	if _, queued := p.pending.LoadOrStore(k, struct{}{}); !queued {
+		select {
+		case p.queue <- strings.Clone(x):
+		default: // workers are behind: drop, a later miss queues it again
+			p.pending.Delete(k)
+		}
+	}
+	return Profile{}
+}
+
+// Invalidate drops the cached profile of x, after something changed it.
+func (p *Profiles) Invalidate(x string) { p.cache.Del(entityKey(x)) }
+
+func (p *Profiles) fill(ctx context.Context) {
+	defer p.wg.Done()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case x := <-p.queue:
+			k := entityKey(x)
+			fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			pr, err := p.src.Profile(fctx, x)
+			cancel()
+			if err != nil {
+				p.log.WarnContext(ctx, "profile_fill_failed", "err", err)
+			} else {
+				pr.Known = true
+				p.cache.SetWithTTL(k, pr, 1, p.ttl)
+				p.cache.Wait() // make the fill visible before the key can be queued again
+			}
+			p.pending.Delete(k)
+		}
+	}
+}
+
+// Close stops the workers and the cache.
+func (p *Profiles) Close() {
+	p.cancel()
+	p.wg.Wait()
+	p.cache.Close()
+}
+
+// memoryProfiles builds profiles from what the engine holds in memory: the reports
+// window and the orders in force. It stands in for ClickHouse history until that is
+// wired in, and is what tests and the demo use.
+type memoryProfiles struct{ st *State }
+
+func (m memoryProfiles) Profile(_ context.Context, x string) (Profile, error) {
+	b := m.st.getBuf()
+	defer m.st.putBuf(b)
+	*b = m.st.victims.marks(entityKey(x), 0, 1<<62, *b)
+	pr := Profile{Reports: len(*b), Victims: countDistinct(*b)}
+	for _, mk := range *b {
+		if t := time.UnixMilli(mk.at); pr.FirstSeen.IsZero() || t.Before(pr.FirstSeen) {
+			pr.FirstSeen = t
+		}
+	}
+	return pr, nil
+}

@@ -1,0 +1,136 @@
+package intercept
+
+import "sync"
+
+// mark is one observation in a sliding window: a transfer into a payee, a call by a
+// caller, a contact to a callee, a report against an account.
+type mark struct {
+	at    int64  // event time, unix milliseconds
+	value int64  // amount in fen, where it matters
+	other uint64 // entity key of the counterpart (payer, callee, caller, reporter)
+	tag   uint32 // contact risk bits
+	ref   string // event id, for explanations (contacts only)
+}
+
+// windowRing holds the latest marks of one key, oldest overwritten first.
+type windowRing struct {
+	key   uint64
+	marks []mark
+	next  int // when full: index of the oldest mark
+}
+
+type windowShard struct {
+	mu   sync.Mutex
+	idx  map[uint64]int32 // key -> slab index
+	slab []windowRing     // insertion order; when full, slab[evict] is the oldest key
+	evict int
+	_    [32]byte
+}
+
+// window is a bounded, sharded table of sliding windows keyed by entity. Memory is
+// bounded by keys × depth marks: when a shard is full the key inserted longest ago is
+// dropped, and each key keeps only its depth latest marks (counts saturate at depth).
+// Marks older than horizon are ignored by queries and overwritten as new ones come.
+type window struct {
+	shards   []windowShard
+	perShard int
+	depth    int
+	horizon  int64 // ms
+}
+
+const windowShards = 64
+
+func newWindow(keys, depth int, horizonMS int64) *window {
+	per := keys / windowShards
+	if per < 1 {
+		per = 1
+	}
+	if depth < 1 {
+		depth = 1
+	}
+	w := &window{shards: make([]windowShard, windowShards), perShard: per, depth: depth, horizon: horizonMS}
+	for i := range w.shards {
+		w.shards[i].idx = make(map[uint64]int32)
+	}
+	return w
+}
+
+func (w *window) shard(key uint64) *windowShard {
+	return &w.shards[mix(key)%windowShards]
+}
+
+// add records a mark under key.
+func (w *window) add(key uint64, m mark) {
+	sh := w.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	i, ok := sh.idx[key]
+	if !ok {
+		if len(sh.slab) < w.perShard {
+			sh.slab = append(sh.slab, windowRing{key: key})
+			i = int32(len(sh.slab) - 1)
+		} else {
+			i = int32(sh.evict)
+			delete(sh.idx, sh.slab[i].key)
+			sh.slab[i].key, sh.slab[i].marks, sh.slab[i].next = key, sh.slab[i].marks[:0], 0
+			sh.evict = (sh.evict + 1) % w.perShard
+		}
+		sh.idx[key] = i
+	}
+	r := &sh.slab[i]
+	if len(r.marks) < w.depth {
+		// Reuse a slot that fell out of the horizon before growing.
+		for j := range r.marks {
+			if r.marks[j].at < m.at-w.horizon {
+				r.marks[j] = m
+				return
+			}
+		}
+		r.marks = append(r.marks, m)
+		return
+	}
+	r.marks[r.next] = m
+	r.next = (r.next + 1) % w.depth
+}
+
+// marks appends to buf the marks of key with from <= at <= to, in no particular order.
+func (w *window) marks(key uint64, from, to int64, buf []mark) []mark {
+	sh := w.shard(key)
+	sh.mu.Lock()
+	if i, ok := sh.idx[key]; ok {
+		for _, m := range sh.slab[i].marks {
+			if m.at >= from && m.at <= to {
+				buf = append(buf, m)
+			}
+		}
+	}
+	sh.mu.Unlock()
+	return buf
+}
+
+// keys returns how many keys the window holds.
+func (w *window) keys() int {
+	n := 0
+	for i := range w.shards {
+		sh := &w.shards[i]
+		sh.mu.Lock()
+		n += len(sh.idx)
+		sh.mu.Unlock()
+	}
+	return n
+}
+
+// countDistinct returns how many distinct counterparts ms holds.
+func countDistinct(ms []mark) int {
+	n := 0
+outer:
+	for i := range ms {
+		for j := 0; j < i; j++ {
+			if ms[j].other == ms[i].other {
+				continue outer
+			}
+		}
+		n++
+	}
+	return n
+}
