@@ -13,11 +13,14 @@ type seen struct {
 	perShard int
 }
 
+// Keys are 64-bit hashes of the ids, so the map holds no strings for the collector to
+// scan; a hash shared by two ids (about one chance in 10^8 at a million ids) is caught
+// by comparing the stored id, and the newer id then simply replaces the older.
 type seenShard struct {
 	mu   sync.Mutex
 	cond sync.Cond
-	m    map[string]*Decision
-	fifo []string
+	m    map[uint64]*Decision
+	fifo []uint64
 	pos  int
 }
 
@@ -25,7 +28,7 @@ func newSeen(size int) *seen {
 	s := &seen{perShard: max(size/64, 1)}
 	for i := range s.shards {
 		sh := &s.shards[i]
-		sh.m = make(map[string]*Decision)
+		sh.m = make(map[uint64]*Decision)
 		sh.cond.L = &sh.mu
 	}
 	return s
@@ -34,26 +37,30 @@ func newSeen(size int) *seen {
 // claim returns (d, true) with a fresh decision registered under id when id is new,
 // or the first decision for id, complete, and false.
 func (s *seen) claim(id string) (*Decision, bool) {
-	sh := &s.shards[hashString(id)%64]
+	h := hashString(id)
+	sh := &s.shards[h%64]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if d, ok := sh.m[id]; ok {
+	if d, ok := sh.m[h]; ok && d.EventID == id {
 		for !d.ready {
 			sh.cond.Wait()
 		}
 		return d, false
 	}
-	id = strings.Clone(id) // the caller's id may live in a request buffer
-	d := &Decision{EventID: id}
+	d := &Decision{EventID: strings.Clone(id)} // the caller's id may live in a request buffer
+	if _, ok := sh.m[h]; ok {
+		sh.m[h] = d // a hash collision: the newer id takes the slot
+		return d, true
+	}
 	if len(sh.fifo) < s.perShard {
-		sh.fifo = append(sh.fifo, id)
+		sh.fifo = append(sh.fifo, h)
 	} else {
 		// Waiters hold the decision itself, so even one still in flight can go.
 		delete(sh.m, sh.fifo[sh.pos])
-		sh.fifo[sh.pos] = id
+		sh.fifo[sh.pos] = h
 		sh.pos = (sh.pos + 1) % s.perShard
 	}
-	sh.m[id] = d
+	sh.m[h] = d
 	return d, true
 }
 

@@ -145,7 +145,7 @@ func (e *Engine) remember(ctx context.Context, ev *Event, d *Decision) {
 		// Only contacts that carry risk are kept: an ordinary domestic call cannot
 		// link a transfer to a scam, and keeping every call would evict the ones that do.
 		if k, _, ok := numberKey(ev.Caller); ok && tags&^TagSMS != 0 {
-			e.st.contacts.add(entityKey(ev.Callee), mark{at: at, other: k, tag: tags, ref: d.EventID})
+			e.st.contacts.add(entityKey(ev.Callee), mark{at: at, other: k, tag: tags, value: e.st.refs.put(d.EventID)})
 		}
 	case KindReport:
 		reason := "reported: " + ev.FraudType

@@ -3,8 +3,8 @@ package intercept
 import (
 	"context"
 	"fmt"
-	"strings"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -121,7 +121,7 @@ type memoryProfiles struct{ st *State }
 func (m memoryProfiles) Profile(_ context.Context, x string) (Profile, error) {
 	b := m.st.getBuf()
 	defer m.st.putBuf(b)
-	*b = m.st.victims.marks(entityKey(x), 0, 1<<62, *b)
+	*b = m.st.victims.all(entityKey(x), *b)
 	pr := Profile{Reports: len(*b), Victims: countDistinct(*b)}
 	for _, mk := range *b {
 		if t := time.UnixMilli(mk.at); pr.FirstSeen.IsZero() || t.Before(pr.FirstSeen) {

@@ -8,7 +8,7 @@ import (
 // Settings are the engine's knobs. DefaultSettings gives working values; every figure
 // a desk may want to change is here rather than in code.
 type Settings struct {
-	Red, Orange, Yellow int // score thresholds of the levels (red ≥ Red, ...)
+	Red, Orange, Yellow int   // score thresholds of the levels (red ≥ Red, ...)
 	HighRisk            Level // a caller whose call reaches this level is high-risk for later links
 
 	DefaultCountry  string   // calling code for national numbers, digits ("86")

@@ -37,7 +37,8 @@ type State struct {
 	payees   *window // payee account <- transfers (value: amount, other: payer)
 	payerTo  *window // payer account -> payees paid before (first-time payee)
 	callees  *window // caller -> callees called or texted
-	contacts *window // callee <- callers (tags, ref)
+	contacts *window // callee <- callers (tags; value: a refs sequence number)
+	refs     *refs   // event ids of contacts
 	victims  *window // account or number <- reporters
 
 	stops   orderTable // account -> stop-payment order
@@ -64,6 +65,7 @@ func newState(s Settings, lists *Lists, profiles *Profiles) *State {
 		payerTo:  newWindow(s.WindowKeys, 32, s.PayeeMemory.Milliseconds()),
 		callees:  newWindow(s.WindowKeys, 64, h),
 		contacts: newWindow(s.WindowKeys, 16, h),
+		refs:     newRefs(s.WindowKeys * 4),
 		victims:  newWindow(s.WindowKeys, 32, s.PayeeMemory.Milliseconds()),
 		profiles: profiles,
 		country:  "+" + s.DefaultCountry,
@@ -168,7 +170,7 @@ func (st *State) Contacts(phone string, at time.Time, d time.Duration, want uint
 	for _, m := range *b {
 		tags := st.contactTags(m, at, want)
 		if tags&want != 0 {
-			buf = append(buf, Contact{Caller: numberString(m.other), At: time.UnixMilli(m.at), Tags: tags, Ref: m.ref})
+			buf = append(buf, Contact{Caller: numberString(m.other), At: time.UnixMilli(m.at), Tags: tags, Ref: st.refs.get(m.value)})
 		}
 	}
 	return buf

@@ -1,15 +1,18 @@
 package intercept
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // mark is one observation in a sliding window: a transfer into a payee, a call by a
 // caller, a contact to a callee, a report against an account.
+// It is 32 bytes and pointer-free: two to a cache line, never scanned by the collector.
 type mark struct {
 	at    int64  // event time, unix milliseconds
-	value int64  // amount in fen, where it matters
+	value int64  // amount in fen (transfers) or a refs sequence number (contacts)
 	other uint64 // entity key of the counterpart (payer, callee, caller, reporter)
 	tag   uint32 // contact risk bits
-	ref   string // event id, for explanations (contacts only)
 }
 
 // windowRing holds the latest marks of one key, oldest overwritten first.
@@ -20,17 +23,18 @@ type windowRing struct {
 }
 
 type windowShard struct {
-	mu   sync.Mutex
-	idx  map[uint64]int32 // key -> slab index
-	slab []windowRing     // insertion order; when full, slab[evict] is the oldest key
+	mu    sync.Mutex
+	idx   map[uint64]int32 // key -> slab index
+	slab  []windowRing     // insertion order; when full, slab[evict] is the oldest key
 	evict int
-	_    [32]byte
+	_     [32]byte
 }
 
 // window is a bounded, sharded table of sliding windows keyed by entity. Memory is
 // bounded by keys × depth marks: when a shard is full the key inserted longest ago is
 // dropped, and each key keeps only its depth latest marks (counts saturate at depth).
 // Marks older than horizon are ignored by queries and overwritten as new ones come.
+// Memory: about keys × (depth × 32 + 64) bytes at most.
 type window struct {
 	shards   []windowShard
 	perShard int
@@ -79,13 +83,6 @@ func (w *window) add(key uint64, m mark) {
 	}
 	r := &sh.slab[i]
 	if len(r.marks) < w.depth {
-		// Reuse a slot that fell out of the horizon before growing.
-		for j := range r.marks {
-			if r.marks[j].at < m.at-w.horizon {
-				r.marks[j] = m
-				return
-			}
-		}
 		r.marks = append(r.marks, m)
 		return
 	}
@@ -94,7 +91,9 @@ func (w *window) add(key uint64, m mark) {
 }
 
 // marks appends to buf the marks of key with from <= at <= to, in no particular order.
+// Nothing older than the horizon before to is returned, whatever from says.
 func (w *window) marks(key uint64, from, to int64, buf []mark) []mark {
+	from = max(from, to-w.horizon)
 	sh := w.shard(key)
 	sh.mu.Lock()
 	if i, ok := sh.idx[key]; ok {
@@ -103,6 +102,17 @@ func (w *window) marks(key uint64, from, to int64, buf []mark) []mark {
 				buf = append(buf, m)
 			}
 		}
+	}
+	sh.mu.Unlock()
+	return buf
+}
+
+// all appends to buf every mark still held for key, however old.
+func (w *window) all(key uint64, buf []mark) []mark {
+	sh := w.shard(key)
+	sh.mu.Lock()
+	if i, ok := sh.idx[key]; ok {
+		buf = append(buf, sh.slab[i].marks...)
 	}
 	sh.mu.Unlock()
 	return buf
@@ -133,4 +143,45 @@ outer:
 		n++
 	}
 	return n
+}
+
+// refs keeps the event ids behind contact marks (a mark holds only a sequence number)
+// in a fixed ring: an id is found as long as fewer than len(slots) contacts came since.
+type refs struct {
+	seq   atomic.Uint64
+	slots []refSlot
+	mu    []sync.Mutex // one lock per 1024 slots
+}
+
+type refSlot struct {
+	seq uint64
+	id  string
+}
+
+func newRefs(n int) *refs {
+	n = max(n, 1024)
+	return &refs{slots: make([]refSlot, n), mu: make([]sync.Mutex, (n+1023)/1024)}
+}
+
+// put stores id, which must not be a view of a reusable buffer, and returns its
+// sequence number.
+func (r *refs) put(id string) int64 {
+	s := r.seq.Add(1)
+	i := s % uint64(len(r.slots))
+	mu := &r.mu[i/1024]
+	mu.Lock()
+	r.slots[i] = refSlot{seq: s, id: id}
+	mu.Unlock()
+	return int64(s)
+}
+
+func (r *refs) get(seq int64) string {
+	i := uint64(seq) % uint64(len(r.slots))
+	mu := &r.mu[i/1024]
+	mu.Lock()
+	defer mu.Unlock()
+	if r.slots[i].seq != uint64(seq) {
+		return ""
+	}
+	return r.slots[i].id
 }

@@ -64,6 +64,7 @@ type Env struct {
 	ev       *intercept.Event
 	evidence []evidence
 	contacts []intercept.Contact
+	memo     memo
 	machine  vm.VM
 }
 
@@ -107,6 +108,7 @@ func (e *Env) load(st *intercept.State, ev *intercept.Event) {
 		e.SuspectAccounts = append(e.SuspectAccounts, a.Account)
 	}
 	e.evidence = e.evidence[:0]
+	e.memo.reset()
 }
 
 // window turns a rule's minutes argument into a duration, refusing what the engine

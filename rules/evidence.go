@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/lanjie/lanjie/intercept"
 )
@@ -17,9 +18,13 @@ type evidence struct {
 	hit     intercept.Entry
 	contact intercept.Contact
 	order   string
+	at      time.Time // the event's time, for "7m before"
 }
 
-func (e *Env) note(ev evidence) { e.evidence = append(e.evidence, ev) }
+func (e *Env) note(ev evidence) {
+	ev.at = e.At
+	e.evidence = append(e.evidence, ev)
+}
 
 func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
 
@@ -82,7 +87,11 @@ func (ev evidence) format(b *strings.Builder) {
 		if c.Tags&intercept.TagSMS != 0 {
 			verb = "texted"
 		}
-		fmt.Fprintf(b, "%s %s by %s (%s) at %s", ev.subject, verb, c.Caller, tagNames(c.Tags), c.At.UTC().Format("2006-01-02 15:04:05Z"))
+		fmt.Fprintf(b, "%s %s by %s (%s) at %s, %s before", ev.subject, verb, c.Caller, tagNames(c.Tags),
+			c.At.In(ev.at.Location()).Format("15:04:05"), ev.at.Sub(c.At).Round(time.Second))
+		if c.Ref != "" {
+			fmt.Fprintf(b, " [%s]", c.Ref)
+		}
 		if ev.n > 1 {
 			fmt.Fprintf(b, ", %d such contacts in %dm", ev.n, ev.minutes)
 		}

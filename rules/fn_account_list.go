@@ -2,7 +2,7 @@ package rules
 
 // account_list(a) returns the list account a is on: "black", "gray", "white" or "".
 func (e *Env) accountList(a string) string {
-	h := e.st.Lists.Account(a, e.At)
+	h := e.listHit(true, a)
 	if h.List == 0 {
 		return ""
 	}

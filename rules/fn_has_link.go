@@ -2,18 +2,18 @@ package rules
 
 import "strings"
 
-// has_link(text) is true when text carries a web link; see hasLink.
+// has_link(text) is true when text carries a web link; see HasLink.
 func (e *Env) hasLink(text string) bool {
-	if !hasLink(text) {
+	if !HasLink(text) {
 		return false
 	}
 	e.note(evidence{fn: "has_link"})
 	return true
 }
 
-// hasLink is true when text carries a web link (http, https, www. or a bare
+// HasLink is true when text carries a web link (http, https, www. or a bare
 // short-link domain such as t.cn/...).
-func hasLink(text string) bool {
+func HasLink(text string) bool {
 	t := strings.ToLower(text)
 	if strings.Contains(t, "http://") || strings.Contains(t, "https://") || strings.Contains(t, "www.") {
 		return true

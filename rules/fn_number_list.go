@@ -3,7 +3,7 @@ package rules
 // number_list(n) returns the list number n is on — "black", "gray", "white" or "" —
 // taking both the number itself and every range containing it; white wins.
 func (e *Env) numberList(n string) string {
-	h := e.st.Lists.Number(n, e.At)
+	h := e.listHit(false, n)
 	if h.List == 0 {
 		return ""
 	}

@@ -1,0 +1,38 @@
+# Lanjie: `make run` plays the console's demo, `make test` runs every test.
+GO ?= go
+PKGS := ./...
+
+.PHONY: run test build vet fmt-check bench bench-lists fuzz clean
+
+run:
+	$(GO) run ./cmd/lanjie --demo
+
+build:
+	$(GO) build -o bin/lanjie ./cmd/lanjie
+
+test: fmt-check vet
+	$(GO) test -race -count=1 -timeout 10m $(PKGS)
+
+vet:
+	$(GO) vet $(PKGS)
+
+fmt-check:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# Engine benchmarks (figures go to bench/RESULTS.md).
+bench:
+	$(GO) test -run '^$$' -bench 'Decide|Rules' -benchmem -count 6 -cpu 1,2 -timeout 60m ./intercept
+
+# 10M list entries: memory and load time.
+bench-lists:
+	$(GO) test -run '^$$' -bench 'Load10M' -benchtime 1x -count 3 -timeout 30m ./bench
+
+# Fuzz each parser for FUZZTIME (default 30s); new finds land in testdata/fuzz.
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./intercept
+	$(GO) test -run '^$$' -fuzz '^FuzzNormalizePhone$$' -fuzztime $(FUZZTIME) ./intercept
+	$(GO) test -run '^$$' -fuzz '^FuzzParseYuan$$' -fuzztime $(FUZZTIME) ./intercept
+
+clean:
+	rm -rf bin var

@@ -1,0 +1,205 @@
+package intercept_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lanjie/lanjie/intercept"
+	it "github.com/lanjie/lanjie/intercept/intercepttest"
+	"github.com/lanjie/lanjie/rules"
+)
+
+// The benchmark world: 1M listed numbers, 1M listed accounts, 100k customers, the
+// starter rules. Built once per process; each benchmark feeds it fresh events (new
+// ids, so the duplicate fast path never flatters the figures).
+var (
+	benchOnce  sync.Once
+	benchWorld *it.World
+	benchLists *intercept.Lists
+)
+
+func world(b *testing.B) (*it.World, *intercept.Lists) {
+	benchOnce.Do(func() {
+		benchLists = intercept.NewLists()
+		w, err := it.NewWorld(benchLists, 1_000_000, 1_000_000, 100_000, 1)
+		if err != nil {
+			b.Fatalf("world: %v", err)
+		}
+		benchWorld = w
+	})
+	return benchWorld, benchLists
+}
+
+func benchEngine(b *testing.B, ev intercept.Evaluator) *intercept.Engine {
+	_, lists := world(b)
+	e, err := intercept.New(intercept.DefaultSettings(), lists, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(e.Close)
+	e.SetEvaluator(ev)
+	return e
+}
+
+func starterSet(b *testing.B) *rules.Set {
+	s, err := rules.NewSet(rules.Starter())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// warm feeds an engine 300k events first, so benchmarks time the steady state: windows
+// and the duplicate table full and evicting, as in a centre that has run for a while.
+func warm(b *testing.B, w *it.World, e *intercept.Engine) {
+	for _, ev := range w.Events(300_000) {
+		if _, err := e.Decide(context.Background(), ev); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecide is one decision on the starter rules over the realistic mix.
+// Run with -cpu 1 for the one-core figure.
+func BenchmarkDecide(b *testing.B) {
+	w, _ := world(b)
+	e := benchEngine(b, starterSet(b))
+	warm(b, w, e)
+	evs := w.Events(b.N)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := e.Decide(ctx, evs[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecideParallel decides from GOMAXPROCS goroutines and reports the latency
+// percentiles of single decisions (run with -cpu 2 for the 2-goroutine p99).
+func BenchmarkDecideParallel(b *testing.B) {
+	w, _ := world(b)
+	e := benchEngine(b, starterSet(b))
+	warm(b, w, e)
+	evs := w.Events(b.N)
+	var next sync.Mutex
+	i := 0
+	take := func(n int) []*intercept.Event {
+		next.Lock()
+		defer next.Unlock()
+		lo := min(i, len(evs))
+		i = min(i+n, len(evs))
+		return evs[lo:i]
+	}
+	var mu sync.Mutex
+	var lat []time.Duration
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var mine []time.Duration
+		var batch []*intercept.Event
+		for pb.Next() {
+			if len(batch) == 0 {
+				batch = take(256)
+			}
+			ev := batch[0]
+			batch = batch[1:]
+			t := time.Now()
+			if _, err := e.Decide(ctx, ev); err != nil {
+				b.Error(err)
+				return
+			}
+			mine = append(mine, time.Since(t))
+		}
+		mu.Lock()
+		lat = append(lat, mine...)
+		mu.Unlock()
+	})
+	b.StopTimer()
+	slices.Sort(lat)
+	if len(lat) > 0 {
+		b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds())/1e3, "p50-µs")
+		b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds())/1e3, "p99-µs")
+	}
+}
+
+// The floor: five starter rules, as expr and as plain Go over the same state calls.
+var floorIDs = []string{"transfer_after_listed_call", "large_to_new_payee", "payee_blacklisted", "call_from_blacklisted", "sms_link_from_virtual"}
+
+func fiveRules(b *testing.B) *rules.Set {
+	var rs []rules.Rule
+	for _, r := range rules.Starter() {
+		if slices.Contains(floorIDs, r.ID) {
+			rs = append(rs, r)
+		}
+	}
+	s, err := rules.NewSet(rs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// goRules is the same five rules written by hand: what expr costs is measured against it.
+type goRules struct{}
+
+func (goRules) Evaluate(st *intercept.State, ev *intercept.Event, out *intercept.Outcome) {
+	hit := func(id string, score int) {
+		out.Matched = append(out.Matched, intercept.Match{Rule: id, Score: score, Why: id})
+	}
+	switch ev.Kind {
+	case intercept.KindTransfer:
+		if ev.PayerPhone != "" && st.CountContacts(ev.PayerPhone, ev.At, 30*time.Minute, intercept.TagBlack|intercept.TagGray) > 0 {
+			hit("transfer_after_listed_call", 60)
+		}
+		if ev.Amount >= 20000_00 && !st.PaidBefore(ev.PayerAccount, ev.PayeeAccount, ev.At) {
+			hit("large_to_new_payee", 25)
+		}
+		if st.Lists.Account(ev.PayeeAccount, ev.At).List == intercept.ListBlack {
+			hit("payee_blacklisted", 80)
+		}
+	case intercept.KindCall:
+		if st.Lists.Number(ev.Caller, ev.At).List == intercept.ListBlack {
+			hit("call_from_blacklisted", 60)
+		}
+	case intercept.KindSMS:
+		if rules.HasLink(ev.Text) && st.Virtual(ev.Caller) {
+			hit("sms_link_from_virtual", 50)
+		}
+	}
+}
+
+func benchEvaluate(b *testing.B, ev intercept.Evaluator) {
+	w, _ := world(b)
+	e := benchEngine(b, ev)
+	evs := w.Events(20_000)
+	// Warm the windows as Decide would, then time Evaluate alone.
+	for _, x := range evs {
+		if _, err := e.Decide(context.Background(), x); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var out intercept.Outcome
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		out.Matched, out.Shadow, out.Errors = out.Matched[:0], out.Shadow[:0], out.Errors[:0]
+		ev.Evaluate(e.State(), evs[i%len(evs)], &out)
+	}
+}
+
+// BenchmarkFiveRulesExpr and BenchmarkFiveRulesGo give the expr / floor ratio.
+func BenchmarkFiveRulesExpr(b *testing.B) { benchEvaluate(b, fiveRules(b)) }
+
+// BenchmarkFiveRulesGo is the floor.
+func BenchmarkFiveRulesGo(b *testing.B) { benchEvaluate(b, goRules{}) }
+
+// BenchmarkStarterRules is Evaluate alone with all starter rules.
+func BenchmarkStarterRules(b *testing.B) { benchEvaluate(b, starterSet(b)) }
