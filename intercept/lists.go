@@ -172,7 +172,7 @@ func (l *Lists) AddNumber(e Entry) error {
 		return fmt.Errorf("number %q: want + and 1 to 15 digits: %w", e.Value, ErrInvalid)
 	}
 	if e.List != ListWhite {
-		if h := l.lookupNumber(k, digits, 0); h.List == ListWhite {
+		if h := l.lookupNumber(k, digits, time.Now().Unix()); h.List == ListWhite {
 			return fmt.Errorf("number %s is white-listed (%s): %w", e.Value, l.HitEntry(h).Value, ErrConflict)
 		}
 	}
@@ -302,7 +302,7 @@ func (l *Lists) AddAccount(e Entry) error {
 	} else {
 		old, had = sh.other[e.Value]
 	}
-	if had && old.list == ListWhite && e.List != ListWhite {
+	if had && old.list == ListWhite && old.live(time.Now().Unix()) && e.List != ListWhite {
 		return fmt.Errorf("account %s is white-listed: %w", e.Value, ErrConflict)
 	}
 	if packed {

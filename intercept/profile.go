@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/ristretto/v2"
@@ -36,11 +37,14 @@ type Profiles struct {
 	cache   *ristretto.Cache[uint64, Profile]
 	src     ProfileSource
 	ttl     time.Duration
-	queue   chan string
+	queue   chan fillJob
 	pending sync.Map // entity key -> struct{}: fills queued or running
-	log     *slog.Logger
-	wg      sync.WaitGroup
-	cancel  context.CancelFunc
+	// gens counts invalidations per key bucket: a fill that started before an
+	// invalidation must not store its stale profile for a whole TTL.
+	gens   [4096]atomic.Uint64
+	log    *slog.Logger
+	wg     sync.WaitGroup
+	cancel context.CancelFunc
 }
 
 // NewProfiles returns a cache of up to size profiles filled from src by workers
@@ -56,7 +60,7 @@ func NewProfiles(src ProfileSource, size int, ttl time.Duration, workers int, lo
 		return nil, fmt.Errorf("profile cache: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &Profiles{cache: c, src: src, ttl: ttl, queue: make(chan string, 4096), log: log, cancel: cancel}
+	p := &Profiles{cache: c, src: src, ttl: ttl, queue: make(chan fillJob, 4096), log: log, cancel: cancel}
 	for range max(workers, 1) {
 		p.wg.Add(1)
 		go p.fill(ctx)
@@ -72,7 +76,7 @@ func (p *Profiles) Get(x string) Profile {
 	}
 	if _, queued := p.pending.LoadOrStore(k, struct{}{}); !queued {
 		select {
-		case p.queue <- strings.Clone(x):
+		case p.queue <- fillJob{x: strings.Clone(x), gen: p.gen(k).Load()}:
 		default: // workers are behind: drop, a later miss queues it again
 			p.pending.Delete(k)
 		}
@@ -80,8 +84,20 @@ func (p *Profiles) Get(x string) Profile {
 	return Profile{}
 }
 
-// Invalidate drops the cached profile of x, after something changed it.
-func (p *Profiles) Invalidate(x string) { p.cache.Del(entityKey(x)) }
+type fillJob struct {
+	x   string
+	gen uint64
+}
+
+func (p *Profiles) gen(k uint64) *atomic.Uint64 { return &p.gens[mix(k)%uint64(len(p.gens))] }
+
+// Invalidate drops the cached profile of x, after something changed it; a fill
+// already running for it is discarded.
+func (p *Profiles) Invalidate(x string) {
+	k := entityKey(x)
+	p.gen(k).Add(1)
+	p.cache.Del(k)
+}
 
 func (p *Profiles) fill(ctx context.Context) {
 	defer p.wg.Done()
@@ -89,14 +105,17 @@ func (p *Profiles) fill(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case x := <-p.queue:
-			k := entityKey(x)
+		case job := <-p.queue:
+			k := entityKey(job.x)
 			fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			pr, err := p.src.Profile(fctx, x)
+			pr, err := p.src.Profile(fctx, job.x)
 			cancel()
-			if err != nil {
+			switch {
+			case err != nil:
 				p.log.WarnContext(ctx, "profile_fill_failed", "err", err)
-			} else {
+			case p.gen(k).Load() != job.gen:
+				// Invalidated while we read history: the next miss fills it afresh.
+			default:
 				pr.Known = true
 				p.cache.SetWithTTL(k, pr, 1, p.ttl)
 				p.cache.Wait() // make the fill visible before the key can be queued again

@@ -93,9 +93,9 @@ func (st *State) putBuf(b *[]mark) {
 // Horizon is the longest window the velocity and contact tables can answer for.
 func (st *State) Horizon() time.Duration { return time.Duration(st.windowMS) * time.Millisecond }
 
-// Overseas reports whether number n is outside the default country.
+// Overseas reports whether E.164 number n is outside the default country.
 func (st *State) Overseas(n string) bool {
-	return n != "" && !strings.HasPrefix(n, st.country)
+	return len(n) > 1 && n[0] == '+' && !strings.HasPrefix(n, st.country)
 }
 
 // Virtual reports whether number n is in a virtual-operator range (Settings.VirtualPrefixes).
@@ -161,7 +161,9 @@ func (st *State) PaidBefore(payer, payee string, at time.Time) bool {
 // Contacts appends to buf the calls and texts that reached phone in the d before at
 // whose tags (or whose caller's current list) meet want: a contact counts when
 // tags&want != 0, or when want asks for TagBlack/TagGray and the caller is on that
-// list now (a number reported after it called still counts). Newest first is not
+// list now. Only contacts that carried some risk when they happened are kept (see
+// Engine.remember), so a caller reported after the call counts if, say, it called
+// from abroad or a virtual range, but not an ordinary domestic number. Order is not
 // guaranteed.
 func (st *State) Contacts(phone string, at time.Time, d time.Duration, want uint32, buf []Contact) []Contact {
 	b := st.getBuf()

@@ -103,6 +103,7 @@ type guardian struct {
 	id    string
 	src   file.Source
 	nodes int
+	loops int // predicates (loop bodies) we are inside
 	err   error
 }
 
@@ -142,10 +143,19 @@ func (g *guardian) walk(n ast.Node, depth int) {
 			hi, okh := x.Right.(*ast.IntegerNode)
 			if !okl || !okh {
 				g.fail(n, "ranges must have constant bounds")
-			} else if hi.Value-lo.Value > MaxRangeLen {
-				g.fail(n, "range of %d elements, the limit is %d", hi.Value-lo.Value, MaxRangeLen)
+			} else if hi.Value-lo.Value+1 > MaxRangeLen {
+				g.fail(n, "range of %d elements, the limit is %d", hi.Value-lo.Value+1, MaxRangeLen)
 			}
 		}
+	case *ast.PredicateNode:
+		// A loop inside a loop multiplies: 1000 × 1000 × 1000 iterations is a minute
+		// of one decision. Rules get one level of looping.
+		if g.loops > 0 {
+			g.fail(n, "loops inside loops are not allowed in rules")
+			return
+		}
+		g.loops++
+		defer func() { g.loops-- }()
 	}
 	for _, c := range children(n) {
 		g.walk(c, depth+1)

@@ -117,5 +117,9 @@ func (e *Env) window(minutes int) time.Duration {
 	if minutes <= 0 {
 		panic(errorf("minutes must be positive, got %d", minutes))
 	}
-	return time.Duration(minutes) * time.Minute
+	d := time.Duration(minutes) * time.Minute
+	if h := e.st.Horizon(); d > h {
+		panic(errorf("window of %d minutes is longer than the engine keeps (%d minutes)", minutes, int(h.Minutes())))
+	}
+	return d
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,14 +34,22 @@ func why(desc string, evs []evidence) (string, []string) {
 	var b strings.Builder
 	b.WriteString(desc)
 	var links []string
-	for i, ev := range evs {
-		if i == 0 {
+	var said []string
+	var one strings.Builder
+	for _, ev := range evs {
+		one.Reset()
+		ev.format(&one)
+		if slices.Contains(said, one.String()) {
+			continue // two functions that found the same call say it once
+		}
+		said = append(said, one.String())
+		if len(said) == 1 {
 			b.WriteString(": ")
 		} else {
 			b.WriteString("; ")
 		}
-		ev.format(&b)
-		if ev.contact.Ref != "" {
+		b.WriteString(one.String())
+		if ev.contact.Ref != "" && !slices.Contains(links, ev.contact.Ref) {
 			links = append(links, ev.contact.Ref)
 		}
 	}
@@ -52,7 +61,7 @@ func (ev evidence) format(b *strings.Builder) {
 	case "number_list", "account_list":
 		kind := "entry"
 		if ev.hit.Prefix {
-			kind = "range " + ev.hit.Value
+			kind = "range"
 		}
 		fmt.Fprintf(b, "%s is %s-listed (%s %s: %s, source %s", ev.subject, ev.hit.List, kind, ev.hit.Value, ev.hit.Reason, ev.hit.Source)
 		if ev.hit.Who != "" {

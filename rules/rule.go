@@ -40,6 +40,13 @@ var actionTargets = map[intercept.ActionType][]string{
 	intercept.ActWarn:          {"payer_phone", "callee", "reporter_phone"},
 }
 
+// targetKinds says which event kinds carry each action target.
+var targetKinds = map[string][]string{
+	"payee_account": {"transfer"}, "payer_account": {"transfer"}, "payer_phone": {"transfer"},
+	"caller": {"call", "sms"}, "callee": {"call", "sms"}, "reporter_phone": {"report"},
+	"suspect_accounts": {"report"}, "suspect_numbers": {"report"},
+}
+
 // check validates everything but the expression.
 func (r Rule) check() error {
 	switch {
@@ -60,6 +67,9 @@ func (r Rule) check() error {
 	for _, a := range r.Actions {
 		if !slices.Contains(actionTargets[a.Type], a.Target) {
 			return fmt.Errorf("rule %s: action %s on %q: not a valid action and target: %w", r.ID, a.Type, a.Target, intercept.ErrInvalid)
+		}
+		if !slices.ContainsFunc(r.Kinds, func(k string) bool { return slices.Contains(targetKinds[a.Target], k) }) {
+			return fmt.Errorf("rule %s: action %s on %q: none of its event kinds has %s: %w", r.ID, a.Type, a.Target, a.Target, intercept.ErrInvalid)
 		}
 	}
 	return nil
