@@ -1,0 +1,341 @@
+// Package analytics gives Lanjie its memory: the local journal every state change is
+// appended to before it is acknowledged, the shipper that moves the journal into
+// ClickHouse, the ClickHouse schema, and the desk's analytics queries.
+package analytics
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// ErrJournal reports that the journal cannot keep what it is given (disk full, I/O
+// error). Nothing is acknowledged after it: the console refuses new work until the
+// journal is repaired and reopened.
+var ErrJournal = errors.New("journal unavailable")
+
+// RecordType says what a journal record holds, and so which ClickHouse table it goes to.
+type RecordType uint8
+
+// The record types. Values are stored on disk: never renumber.
+const (
+	RecDecided     RecordType = 1 // an accepted event and its decision
+	RecListChange  RecordType = 2 // a list entry added or removed
+	RecRuleChange  RecordType = 3 // a rule created, changed or switched
+	RecOrderStatus RecordType = 4 // an order created or moved to a new status
+	RecAudit       RecordType = 5 // a person's or system's state-changing request
+	RecWarning     RecordType = 6 // a warning task and its delivery states
+)
+
+// Record is one journal entry. Data is JSON; its shape depends on Type.
+type Record struct {
+	Seq  uint64 // assigned by Append, from 1, without gaps
+	Type RecordType
+	At   time.Time // when it was appended (millisecond precision)
+	Data []byte
+}
+
+// Frame layout: length of data (4), CRC-32C of everything after the CRC (4), seq (8),
+// type (1), at in unix ms (8), data.
+const frameHeader = 4 + 4 + 8 + 1 + 8
+
+// maxRecord bounds one record's data; a larger length in a header means corruption.
+const maxRecord = 16 << 20
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+func appendFrame(b []byte, r Record) []byte {
+	start := len(b)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(r.Data)))
+	b = binary.LittleEndian.AppendUint32(b, 0) // CRC, filled below
+	b = binary.LittleEndian.AppendUint64(b, r.Seq)
+	b = append(b, byte(r.Type))
+	b = binary.LittleEndian.AppendUint64(b, uint64(r.At.UnixMilli()))
+	b = append(b, r.Data...)
+	binary.LittleEndian.PutUint32(b[start+4:], crc32.Checksum(b[start+8:], castagnoli))
+	return b
+}
+
+// JournalOptions tune a journal. Zero values take the defaults.
+type JournalOptions struct {
+	SegmentBytes int64 // a segment is closed once it grows past this (default 64 MiB)
+	NoSync       bool  // skip fsync: only for benchmarks that measure everything else
+}
+
+// Journal is an append-only log of segment files with per-record checksums. Appends
+// are group-committed: concurrent writers share one write and one fsync, and Append
+// returns only once its records are on disk. Safe for concurrent use.
+type Journal struct {
+	dir  string
+	opts JournalOptions
+	log  *slog.Logger
+
+	mu       sync.Mutex
+	next     uint64 // seq of the next record
+	batch    *batch // records waiting for the flusher
+	wake     chan struct{}
+	err      error  // sticky: once set, every Append fails
+	synced   uint64 // every record up to here is durable
+	syncedCh chan struct{}
+
+	f       *os.File // current segment (flusher only)
+	size    int64
+	done    chan struct{}
+	stopped chan struct{}
+}
+
+type batch struct {
+	buf  []byte
+	last uint64
+	done chan struct{}
+	err  error
+}
+
+// OpenJournal opens (or creates) the journal in dir. A torn or corrupt tail of the
+// last segment (a crash mid-write) is detected, logged and cut off; corruption in an
+// earlier segment is an error, since records after it were acknowledged.
+func OpenJournal(dir string, opts JournalOptions, log *slog.Logger) (*Journal, error) {
+	if opts.SegmentBytes <= 0 {
+		opts.SegmentBytes = 64 << 20
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("journal dir: %w", err)
+	}
+	j := &Journal{dir: dir, opts: opts, log: log, next: 1, wake: make(chan struct{}, 1),
+		syncedCh: make(chan struct{}), done: make(chan struct{}), stopped: make(chan struct{})}
+	segs, err := j.segments()
+	if err != nil {
+		return nil, err
+	}
+	for i, s := range segs {
+		last := i == len(segs)-1
+		end, lastSeq, err := scanSegment(s.path, s.first, nil)
+		if err != nil && !last {
+			return nil, fmt.Errorf("journal segment %s: %w", s.path, err)
+		}
+		if err != nil {
+			log.Warn("journal_tail_truncated", "segment", s.path, "offset", end, "reason", err.Error())
+			if err := truncate(s.path, end); err != nil {
+				return nil, err
+			}
+		}
+		if lastSeq > 0 {
+			j.next = lastSeq + 1
+		} else if !last {
+			return nil, fmt.Errorf("journal segment %s is empty but not the last: %w", s.path, ErrJournal)
+		}
+	}
+	j.synced = j.next - 1
+	if err := j.openSegment(segs); err != nil {
+		return nil, err
+	}
+	go j.flusher()
+	return j, nil
+}
+
+type segment struct {
+	path  string
+	first uint64
+}
+
+func segmentName(first uint64) string { return fmt.Sprintf("%020d.wal", first) }
+
+// segments lists the segment files, oldest first.
+func (j *Journal) segments() ([]segment, error) {
+	ents, err := os.ReadDir(j.dir)
+	if err != nil {
+		return nil, fmt.Errorf("read journal dir: %w", err)
+	}
+	var segs []segment
+	for _, e := range ents {
+		name, ok := strings.CutSuffix(e.Name(), ".wal")
+		if !ok {
+			continue
+		}
+		first, err := strconv.ParseUint(name, 10, 64)
+		if err != nil {
+			continue
+		}
+		segs = append(segs, segment{filepath.Join(j.dir, e.Name()), first})
+	}
+	slices.SortFunc(segs, func(a, b segment) int { return compareU64(a.first, b.first) })
+	return segs, nil
+}
+
+func compareU64(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func (j *Journal) openSegment(segs []segment) error {
+	path := filepath.Join(j.dir, segmentName(j.next))
+	if len(segs) > 0 {
+		if st, err := os.Stat(segs[len(segs)-1].path); err == nil && st.Size() < j.opts.SegmentBytes {
+			path = segs[len(segs)-1].path // keep appending to the last one
+		}
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("open journal segment: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("stat journal segment: %w", err)
+	}
+	j.f, j.size = f, st.Size()
+	return syncDir(j.dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("open journal dir: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync journal dir: %w", err)
+	}
+	return nil
+}
+
+func truncate(path string, size int64) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("truncate journal tail: %w", err)
+	}
+	defer f.Close()
+	if err := f.Truncate(size); err != nil {
+		return fmt.Errorf("truncate journal tail: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("truncate journal tail: %w", err)
+	}
+	return nil
+}
+
+// Append writes recs (their Type and Data; Seq and At are assigned) and returns the
+// seq of the last one once all are durable. If ctx ends first the records may still
+// become durable, but they were not acknowledged. Errors wrap ErrJournal.
+func (j *Journal) Append(ctx context.Context, recs ...Record) (uint64, error) {
+	if len(recs) == 0 {
+		return 0, nil
+	}
+	now := time.Now()
+	j.mu.Lock()
+	if j.err != nil {
+		err := j.err
+		j.mu.Unlock()
+		return 0, err
+	}
+	if j.batch == nil {
+		j.batch = &batch{done: make(chan struct{})}
+	}
+	b := j.batch
+	for _, r := range recs {
+		if len(r.Data) > maxRecord {
+			j.mu.Unlock()
+			return 0, fmt.Errorf("journal record of %d bytes, the limit is %d: %w", len(r.Data), maxRecord, ErrJournal)
+		}
+	}
+	for _, r := range recs {
+		r.Seq, r.At = j.next, now
+		j.next++
+		b.buf = appendFrame(b.buf, r)
+	}
+	mine := j.next - 1
+	b.last = mine
+	j.mu.Unlock()
+	select {
+	case j.wake <- struct{}{}:
+	default:
+	}
+	select {
+	case <-b.done:
+		if b.err != nil {
+			return 0, b.err
+		}
+		return mine, nil
+	case <-ctx.Done():
+		return 0, fmt.Errorf("journal append: %w", ctx.Err())
+	}
+}
+
+// flusher writes each batch with one write and one fsync; appends that arrive while
+// it syncs form the next batch.
+func (j *Journal) flusher() {
+	defer close(j.stopped)
+	for {
+		select {
+		case <-j.wake:
+		case <-j.done:
+			j.flush() // whatever came in before Close
+			return
+		}
+		j.flush()
+	}
+}
+
+func (j *Journal) flush() {
+	j.mu.Lock()
+	b := j.batch
+	j.batch = nil
+	j.mu.Unlock()
+	if b == nil {
+		return
+	}
+	err := j.write(b)
+	j.mu.Lock()
+	if err != nil && j.err == nil {
+		j.err = fmt.Errorf("%w: %v", ErrJournal, err)
+		j.log.Error("journal_failed", "err", err)
+	}
+	b.err = j.err
+	if b.err == nil {
+		j.synced = b.last
+		close(j.syncedCh)
+		j.syncedCh = make(chan struct{})
+	}
+	j.mu.Unlock()
+	close(b.done)
+}
+
+func (j *Journal) write(b *batch) error {
+	if _, err := j.f.Write(b.buf); err != nil {
+		return fmt.Errorf("write journal: %w", err)
+	}
+	if !j.opts.NoSync {
+		if err := j.f.Sync(); err != nil {
+			return fmt.Errorf("fsync journal: %w", err)
+		}
+	}
+	j.size += int64(len(b.buf))
+	if j.size < j.opts.SegmentBytes {
+		return nil
+	}
+	// Rotate: the next segment is named after the first seq it will hold.
+	if err := j.f.Close(); err != nil {
+		return fmt.Errorf("close journal segment: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(j.dir, segmentName(b.last+1)), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("open journal segment: %w", err)
+	}
+	j.f, j.size = f, 0
+	return syncDir(j.dir)
+}
