@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 )
@@ -97,14 +96,18 @@ func TestJournalTornTailIsCutAndLogged(t *testing.T) {
 		name string
 		harm func(t *testing.T, path string)
 	}{
-		{"half a frame", func(t *testing.T, path string) { appendBytes(t, path, appendFrame(nil, Record{Seq: 11, Type: RecAudit, Data: []byte("torn")})[:20]) }},
+		{"half a frame", func(t *testing.T, path string) {
+			appendBytes(t, path, appendFrame(nil, Record{Seq: 11, Type: RecAudit, Data: []byte("torn")})[:20])
+		}},
 		{"garbage", func(t *testing.T, path string) { appendBytes(t, path, []byte("\xff\xff\xff\x7fgarbage")) }},
 		{"bad checksum", func(t *testing.T, path string) {
 			f := appendFrame(nil, Record{Seq: 11, Type: RecAudit, Data: []byte(`{"x":1}`)})
 			f[len(f)-1] ^= 1
 			appendBytes(t, path, f)
 		}},
-		{"wrong seq", func(t *testing.T, path string) { appendBytes(t, path, appendFrame(nil, Record{Seq: 99, Type: RecAudit, Data: []byte(`{}`)})) }},
+		{"wrong seq", func(t *testing.T, path string) {
+			appendBytes(t, path, appendFrame(nil, Record{Seq: 99, Type: RecAudit, Data: []byte(`{}`)}))
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -242,5 +245,3 @@ func (h recordingHandler) Handle(_ context.Context, r slog.Record) error {
 }
 func (h recordingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h recordingHandler) WithGroup(string) slog.Handler      { return h }
-
-var _ = filepath.Join
