@@ -103,7 +103,8 @@ type Decision struct {
 	LatencyUS int64       `json:"latency_us"`
 	Duplicate bool        `json:"duplicate,omitempty"` // the event id was seen before: this is the first decision
 
-	ready bool // set under the dedupe shard lock once the decision is complete
+	ready     bool // set under the dedupe shard lock once the decision is complete
+	abandoned bool // the decision failed half-way: duplicates must decide afresh
 }
 
 // Outcome collects what the rules said about one event. The engine reuses outcomes.

@@ -41,11 +41,18 @@ func (s *seen) claim(id string) (*Decision, bool) {
 	sh := &s.shards[h%64]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if d, ok := sh.m[h]; ok && d.EventID == id {
+	for {
+		d, ok := sh.m[h]
+		if !ok || d.EventID != id {
+			break
+		}
 		for !d.ready {
 			sh.cond.Wait()
 		}
-		return d, false
+		if !d.abandoned {
+			return d, false
+		}
+		// The first attempt failed: claim the id afresh (the loop sees it gone).
 	}
 	d := &Decision{EventID: strings.Clone(id)} // the caller's id may live in a request buffer
 	if _, ok := sh.m[h]; ok {
@@ -62,6 +69,19 @@ func (s *seen) claim(id string) (*Decision, bool) {
 	}
 	sh.m[h] = d
 	return d, true
+}
+
+// abandon forgets d, whose decision failed half-way; duplicates waiting for it
+// claim the id afresh.
+func (s *seen) abandon(d *Decision) {
+	sh := &s.shards[hashString(d.EventID)%64]
+	sh.mu.Lock()
+	if cur, ok := sh.m[hashString(d.EventID)]; ok && cur == d {
+		delete(sh.m, hashString(d.EventID))
+	}
+	d.ready, d.abandoned = true, true
+	sh.mu.Unlock()
+	sh.cond.Broadcast()
 }
 
 // done marks d complete and wakes any duplicate waiting for it.

@@ -153,3 +153,14 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, s[start:]...)
 	return append(b, '"')
 }
+
+// UnmarshalJSON decodes an event strictly (see Decoder), with the default country 86
+// for national numbers; canonical JSON has none.
+func (e *Event) UnmarshalJSON(b []byte) error {
+	ev, err := Decoder{}.Decode(b)
+	if err != nil {
+		return err
+	}
+	*e = ev
+	return nil
+}

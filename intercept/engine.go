@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -39,6 +40,9 @@ func New(s Settings, lists *Lists, src ProfileSource, log *slog.Logger) (*Engine
 	}
 	if lists == nil {
 		lists = NewLists()
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
 	e := &Engine{set: s, seen: newSeen(s.DedupeSize), log: log}
 	e.st = newState(s, lists, nil)
@@ -80,9 +84,18 @@ func (e *Engine) Decide(ctx context.Context, ev *Event) (*Decision, error) {
 	d, first := e.seen.claim(ev.ID)
 	if !first {
 		dup := *d
+		dup.Matched, dup.Shadow = slices.Clone(d.Matched), slices.Clone(d.Shadow)
+		dup.Errors, dup.Actions = slices.Clone(d.Errors), slices.Clone(d.Actions)
 		dup.Duplicate = true
 		return &dup, nil
 	}
+	defer func() {
+		// A panic below must not leave duplicates of this id waiting forever.
+		if r := recover(); r != nil {
+			e.seen.abandon(d)
+			panic(r)
+		}
+	}()
 	d.Kind = ev.Kind.String()
 	e.observe(ev)
 

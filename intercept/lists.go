@@ -171,15 +171,25 @@ func (l *Lists) AddNumber(e Entry) error {
 	if !ok {
 		return fmt.Errorf("number %q: want + and 1 to 15 digits: %w", e.Value, ErrInvalid)
 	}
-	if e.List != ListWhite {
+	s := l.pack(e)
+	// The white check runs under the lock that orders writes to the entry, so a black
+	// add racing a white one cannot overwrite it. Ranges are checked under prefixMu,
+	// numbers under their shard lock (after any range change they raced is visible).
+	white := func() error {
+		if e.List == ListWhite {
+			return nil
+		}
 		if h := l.lookupNumber(k, digits, time.Now().Unix()); h.List == ListWhite {
 			return fmt.Errorf("number %s is white-listed (%s): %w", e.Value, l.HitEntry(h).Value, ErrConflict)
 		}
+		return nil
 	}
-	s := l.pack(e)
 	if e.Prefix {
 		l.prefixMu.Lock()
 		defer l.prefixMu.Unlock()
+		if err := white(); err != nil {
+			return err
+		}
 		old := l.prefixes.Load()
 		t := &prefixTable{m: make(map[uint64]slot, len(old.m)+1), lens: old.lens | 1<<digits}
 		for pk, ps := range old.m {
@@ -191,11 +201,19 @@ func (l *Lists) AddNumber(e Entry) error {
 	}
 	sh := &l.numbers[mix(k)%listShards]
 	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if e.List != ListWhite {
+		if old, had := sh.m[k]; had && old.list == ListWhite && old.live(time.Now().Unix()) {
+			return fmt.Errorf("number %s is white-listed: %w", e.Value, ErrConflict)
+		}
+		if h := l.lookupRanges(k, digits, time.Now().Unix(), Hit{}); h.List == ListWhite {
+			return fmt.Errorf("number %s is in white-listed range %s: %w", e.Value, l.HitEntry(h).Value, ErrConflict)
+		}
+	}
 	if _, had := sh.m[k]; !had {
 		l.nNumbers.Add(1)
 	}
 	sh.m[k] = s
-	sh.mu.Unlock()
 	return nil
 }
 
@@ -269,6 +287,11 @@ func (l *Lists) lookupNumber(k uint64, digits int, at int64) Hit {
 			return best
 		}
 	}
+	return l.lookupRanges(k, digits, at, best)
+}
+
+// lookupRanges improves best with the ranges containing number k.
+func (l *Lists) lookupRanges(k uint64, digits int, at int64, best Hit) Hit {
 	t := l.prefixes.Load()
 	for d := 1; d <= digits && t.lens>>d != 0; d++ {
 		if t.lens&(1<<d) == 0 {

@@ -119,6 +119,9 @@ func (p *Profiles) fill(ctx context.Context) {
 				pr.Known = true
 				p.cache.SetWithTTL(k, pr, 1, p.ttl)
 				p.cache.Wait() // make the fill visible before the key can be queued again
+				if p.gen(k).Load() != job.gen {
+					p.cache.Del(k) // invalidated while we stored it
+				}
 			}
 			p.pending.Delete(k)
 		}

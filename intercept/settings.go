@@ -30,10 +30,10 @@ func DefaultSettings() Settings {
 		Red: 80, Orange: 50, Yellow: 20, HighRisk: Orange,
 		DefaultCountry:   "86",
 		VirtualPrefixes:  []string{"+86162", "+86165", "+86167", "+86170", "+86171"},
-		WindowKeys:       1 << 18,
+		WindowKeys:       1 << 20,
 		WindowHorizon:    2 * time.Hour,
 		PayeeMemory:      90 * 24 * time.Hour,
-		DedupeSize:       1 << 18,
+		DedupeSize:       1 << 20,
 		ProfileCacheSize: 1 << 16,
 		ProfileTTL:       10 * time.Minute,
 	}
@@ -48,6 +48,8 @@ func (s Settings) Check() error {
 		return fmt.Errorf("default country %q: want a calling code such as 86: %w", s.DefaultCountry, ErrInvalid)
 	case s.WindowKeys < 64 || s.DedupeSize < 1 || s.ProfileCacheSize < 1:
 		return fmt.Errorf("window keys ≥ 64, dedupe and profile cache sizes ≥ 1: %w", ErrInvalid)
+	case s.HighRisk < Yellow || s.HighRisk > Red:
+		return fmt.Errorf("high-risk level must be yellow, orange or red: %w", ErrInvalid)
 	case s.WindowHorizon <= 0 || s.PayeeMemory < s.WindowHorizon:
 		return fmt.Errorf("window horizon > 0 and payee memory ≥ horizon: %w", ErrInvalid)
 	}

@@ -33,7 +33,7 @@ type windowShard struct {
 // window is a bounded, sharded table of sliding windows keyed by entity. Memory is
 // bounded by keys × depth marks: when a shard is full the key inserted longest ago is
 // dropped, and each key keeps only its depth latest marks (counts saturate at depth).
-// Marks older than horizon are ignored by queries and overwritten as new ones come.
+// Marks older than horizon are ignored by queries; a full ring overwrites its oldest.
 // Memory: about keys × (depth × 32 + 64) bytes at most.
 type window struct {
 	shards   []windowShard

@@ -1,0 +1,193 @@
+package intercept
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+)
+
+// Desk is the engine behind the journal: what feeds, people and the console call.
+// Every state change it makes is appended to the journal before it is acknowledged;
+// when the journal fails, the desk refuses new work with the journal's error.
+type Desk struct {
+	eng *Engine
+	j   Journal
+	dec Decoder
+	log *slog.Logger
+}
+
+// NewDesk returns a desk over e that journals to j.
+func NewDesk(e *Engine, j Journal, dec Decoder, log *slog.Logger) *Desk {
+	return &Desk{eng: e, j: j, dec: dec, log: log}
+}
+
+// Engine returns the desk's engine.
+func (d *Desk) Engine() *Engine { return d.eng }
+
+// Result is the outcome of one line of a batch: a decision or the line's error.
+type Result struct {
+	Line     int          // 1-based
+	Decision *Decision    `json:"decision,omitempty"`
+	Error    string       `json:"error,omitempty"`
+	Fields   []FieldError `json:"fields,omitempty"`
+	err      error
+}
+
+// Err returns the line's error, nil when it was decided.
+func (r Result) Err() error { return r.err }
+
+// Ingest decodes and decides every line, then makes all accepted events and their
+// decisions durable with one journal append. Bad lines get their field errors and
+// the good ones are accepted; a duplicate event gets its first decision and adds
+// nothing to the journal. The error is the journal's (nothing acknowledged), or ctx's.
+func (d *Desk) Ingest(ctx context.Context, lines [][]byte) ([]Result, error) {
+	res := make([]Result, len(lines))
+	recs := make([]Record, 0, len(lines))
+	for i, line := range lines {
+		res[i].Line = i + 1
+		ev, err := d.dec.Decode(line)
+		if err != nil {
+			res[i].fail(err)
+			continue
+		}
+		dec, err := d.eng.Decide(ctx, &ev)
+		if err != nil {
+			res[i].fail(err)
+			continue
+		}
+		res[i].Decision = dec
+		if !dec.Duplicate {
+			data, err := json.Marshal(DecidedRecord{Event: ev, Decision: dec})
+			if err != nil {
+				return nil, fmt.Errorf("encode decided record: %w", err)
+			}
+			recs = append(recs, Record{Type: RecDecided, Data: data})
+		}
+	}
+	if _, err := d.j.Append(ctx, recs...); err != nil {
+		return nil, fmt.Errorf("ingest: %w", err)
+	}
+	return res, nil
+}
+
+func (r *Result) fail(err error) {
+	r.err, r.Error = err, err.Error()
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		r.Fields = ve.Fields
+	}
+}
+
+// Decide decides one event and journals it before returning the decision.
+func (d *Desk) Decide(ctx context.Context, ev *Event) (*Decision, error) {
+	dec, err := d.eng.Decide(ctx, ev)
+	if err != nil || dec.Duplicate {
+		return dec, err
+	}
+	data, err := json.Marshal(DecidedRecord{Event: *ev, Decision: dec})
+	if err != nil {
+		return nil, fmt.Errorf("encode decided record: %w", err)
+	}
+	if _, err := d.j.Append(ctx, Record{Type: RecDecided, Data: data}); err != nil {
+		return nil, fmt.Errorf("decide: %w", err)
+	}
+	return dec, nil
+}
+
+// ChangeList adds or removes a list entry, journaled first. target is "number" or
+// "account"; op is "add" or "remove".
+func (d *Desk) ChangeList(ctx context.Context, op, target string, e Entry) error {
+	ch := ListChange{Op: op, Target: target, List: e.List.String(), Entry: e}
+	if err := d.applyList(ch, true); err != nil {
+		return err
+	}
+	data, err := json.Marshal(ch)
+	if err != nil {
+		return fmt.Errorf("encode list change: %w", err)
+	}
+	if _, err := d.j.Append(ctx, Record{Type: RecListChange, Data: data}); err != nil {
+		return fmt.Errorf("list change: %w", err)
+	}
+	return nil
+}
+
+func (d *Desk) applyList(ch ListChange, strict bool) error {
+	l := d.eng.State().Lists
+	var err error
+	switch {
+	case ch.Op == "add" && ch.Target == "number":
+		ch.Entry.List, err = ParseList(ch.List)
+		if err == nil {
+			err = l.AddNumber(ch.Entry)
+		}
+	case ch.Op == "add" && ch.Target == "account":
+		ch.Entry.List, err = ParseList(ch.List)
+		if err == nil {
+			err = l.AddAccount(ch.Entry)
+		}
+	case ch.Op == "remove" && ch.Target == "number":
+		_, err = l.RemoveNumber(ch.Entry.Value, ch.Entry.Prefix)
+	case ch.Op == "remove" && ch.Target == "account":
+		_, err = l.RemoveAccount(ch.Entry.Value)
+	default:
+		return fmt.Errorf("list change %s %s: %w", ch.Op, ch.Target, ErrInvalid)
+	}
+	if err != nil && !strict && errors.Is(err, ErrNotFound) {
+		return nil // replaying a removal already reflected
+	}
+	return err
+}
+
+// Restore applies one journal record to memory at start, without deciding anything
+// again or journaling it twice. Records of types the desk does not own (rules) are
+// left to the caller and reported as not handled.
+func (d *Desk) Restore(ctx context.Context, r Record) (handled bool, err error) {
+	switch r.Type {
+	case RecDecided:
+		var dr DecidedRecord
+		if err := json.Unmarshal(r.Data, &dr); err != nil {
+			return true, fmt.Errorf("restore record %d: %w", r.Seq, err)
+		}
+		if dr.Decision == nil {
+			return true, fmt.Errorf("restore record %d: no decision: %w", r.Seq, ErrInvalid)
+		}
+		d.eng.Restore(ctx, &dr.Event, dr.Decision)
+		return true, nil
+	case RecListChange:
+		var ch ListChange
+		if err := json.Unmarshal(r.Data, &ch); err != nil {
+			return true, fmt.Errorf("restore record %d: %w", r.Seq, err)
+		}
+		if err := d.applyList(ch, false); err != nil {
+			d.log.WarnContext(ctx, "restore_list_change_failed", "seq", r.Seq, "err", err)
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+// Restore puts a decided event back into memory after a restart: the duplicate table,
+// the windows, the contacts, a report's suspects and the orders in force, as when it
+// was first decided, without running the rules or issuing anything new.
+func (e *Engine) Restore(ctx context.Context, ev *Event, d *Decision) {
+	nd, first := e.seen.claim(ev.ID)
+	if !first {
+		return
+	}
+	id := nd.EventID
+	*nd = *d
+	nd.EventID, nd.ready, nd.Duplicate = id, false, false
+	e.observe(ev)
+	e.remember(ctx, ev, nd)
+	for _, a := range d.Actions {
+		switch a.Type {
+		case ActStopPayment:
+			e.st.stops.claim(a.Account, a.OrderID)
+		case ActCutoff:
+			e.st.cutoffs.claim(a.Phone, a.OrderID)
+		}
+	}
+	e.seen.done(nd)
+}

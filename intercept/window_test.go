@@ -1,0 +1,317 @@
+package intercept
+
+import (
+	"slices"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// sameShardKeys returns n keys that fall in one window shard.
+func sameShardKeys(n int) []uint64 {
+	keys := []uint64{1}
+	for k := uint64(2); len(keys) < n; k++ {
+		if mix(k)%windowShards == mix(1)%windowShards {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// ats returns the times of ms, sorted.
+func ats(ms []mark) []int64 {
+	var out []int64
+	for _, m := range ms {
+		out = append(out, m.at)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestWindowMarksInRange(t *testing.T) {
+	w := newWindow(1024, 8, 1000)
+	for _, at := range []int64{100, 200, 300, 400} {
+		w.add(7, mark{at: at, other: uint64(at)})
+	}
+	w.add(8, mark{at: 250})
+	tests := []struct {
+		name     string
+		from, to int64
+		want     []int64
+	}{
+		{"all", 0, 1000, []int64{100, 200, 300, 400}},
+		{"bounds included", 200, 300, []int64{200, 300}},
+		{"one", 250, 300, []int64{300}},
+		{"none before", 0, 99, nil},
+		{"none after", 401, 1000, nil},
+		{"empty range", 300, 200, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, ats(w.marks(7, tt.from, tt.to, nil))); diff != "" {
+				t.Errorf("marks(7, %d, %d) (-want +got):\n%s", tt.from, tt.to, diff)
+			}
+		})
+	}
+	if got := w.marks(9, 0, 1000, nil); len(got) != 0 {
+		t.Errorf("unknown key: %d marks, want 0", len(got))
+	}
+	// marks appends to buf.
+	buf := []mark{{at: -1}}
+	buf = w.marks(8, 0, 1000, buf)
+	if diff := cmp.Diff([]int64{-1, 250}, ats(buf)); diff != "" {
+		t.Errorf("marks into buf (-want +got):\n%s", diff)
+	}
+	// The mark comes back whole.
+	got := w.marks(7, 300, 300, nil)
+	if diff := cmp.Diff([]mark{{at: 300, other: 300}}, got, cmp.AllowUnexported(mark{})); diff != "" {
+		t.Errorf("marks (-want +got):\n%s", diff)
+	}
+}
+
+func TestWindowEvictsOldestKey(t *testing.T) {
+	// 128 keys over 64 shards: 2 keys per shard.
+	w := newWindow(128, 4, 1000)
+	if w.perShard != 2 {
+		t.Fatalf("perShard = %d, want 2", w.perShard)
+	}
+	k := sameShardKeys(4)
+	w.add(k[0], mark{at: 1, other: 10})
+	w.add(k[1], mark{at: 2, other: 11})
+	w.add(k[0], mark{at: 3, other: 12}) // using a key does not make it younger
+	w.add(k[2], mark{at: 4, other: 13}) // the shard is full: k[0] goes
+
+	if got := w.marks(k[0], 0, 100, nil); len(got) != 0 {
+		t.Errorf("evicted key still has %d marks", len(got))
+	}
+	if diff := cmp.Diff([]int64{2}, ats(w.marks(k[1], 0, 100, nil))); diff != "" {
+		t.Errorf("k1 (-want +got):\n%s", diff)
+	}
+	// The new key does not inherit the evicted key's marks.
+	if diff := cmp.Diff([]int64{4}, ats(w.marks(k[2], 0, 100, nil))); diff != "" {
+		t.Errorf("k2 (-want +got):\n%s", diff)
+	}
+	if n := w.keys(); n != 2 {
+		t.Errorf("keys = %d, want 2", n)
+	}
+
+	w.add(k[3], mark{at: 5}) // k[1] goes next
+	if got := w.marks(k[1], 0, 100, nil); len(got) != 0 {
+		t.Errorf("k1 not evicted: %d marks", len(got))
+	}
+	w.add(k[0], mark{at: 6}) // and then k[2]; k[0] comes back fresh
+	if diff := cmp.Diff([]int64{6}, ats(w.marks(k[0], 0, 100, nil))); diff != "" {
+		t.Errorf("k0 back (-want +got):\n%s", diff)
+	}
+	if got := w.marks(k[2], 0, 100, nil); len(got) != 0 {
+		t.Errorf("k2 not evicted: %d marks", len(got))
+	}
+	if diff := cmp.Diff([]int64{5}, ats(w.marks(k[3], 0, 100, nil))); diff != "" {
+		t.Errorf("k3 (-want +got):\n%s", diff)
+	}
+}
+
+func TestWindowKeysBounded(t *testing.T) {
+	tests := []struct {
+		keys, wantMax int
+	}{
+		{64, 64},
+		{1000, 960}, // 15 per shard
+		{1, 64},     // at least one per shard
+	}
+	for _, tt := range tests {
+		w := newWindow(tt.keys, 2, 1000)
+		for k := range uint64(20 * tt.wantMax) {
+			w.add(k+1, mark{at: int64(k)})
+		}
+		if n := w.keys(); n != tt.wantMax {
+			t.Errorf("newWindow(%d): %d keys after many adds, want %d", tt.keys, n, tt.wantMax)
+		}
+		total := 0
+		for i := range w.shards {
+			sh := &w.shards[i]
+			total += len(sh.slab)
+			if len(sh.idx) != len(sh.slab) {
+				t.Errorf("shard %d: %d keys indexed, %d in slab", i, len(sh.idx), len(sh.slab))
+			}
+			for key, j := range sh.idx {
+				if sh.slab[j].key != key {
+					t.Errorf("shard %d: idx[%d] = %d holds key %d", i, key, j, sh.slab[j].key)
+				}
+			}
+		}
+		if total != tt.wantMax {
+			t.Errorf("newWindow(%d): %d rings, want %d", tt.keys, total, tt.wantMax)
+		}
+	}
+}
+
+func TestWindowDepth(t *testing.T) {
+	w := newWindow(64, 3, 1_000_000)
+	for at := int64(1); at <= 10; at++ {
+		w.add(5, mark{at: at})
+		want := max(1, at-2)
+		if diff := cmp.Diff(rangeInt64(want, at), ats(w.marks(5, 0, 100, nil))); diff != "" {
+			t.Fatalf("after mark %d (-want +got):\n%s", at, diff)
+		}
+	}
+	if n := len(w.shards[mix(5)%windowShards].slab[0].marks); n != 3 {
+		t.Errorf("ring holds %d marks, want 3", n)
+	}
+	// Depth below 1 is 1.
+	w = newWindow(64, 0, 1000)
+	w.add(5, mark{at: 1})
+	w.add(5, mark{at: 2})
+	if diff := cmp.Diff([]int64{2}, ats(w.marks(5, 0, 100, nil))); diff != "" {
+		t.Errorf("depth 0 (-want +got):\n%s", diff)
+	}
+}
+
+// Queries ignore marks older than the horizon before their end (the window's doc
+// comment): a velocity rule cannot see past the horizon, however far back it asks.
+func TestWindowIgnoresMarksOlderThanHorizon(t *testing.T) {
+	w := newWindow(64, 8, 100)
+	for _, at := range []int64{0, 50, 100, 160} {
+		w.add(5, mark{at: at})
+	}
+	tests := []struct {
+		name     string
+		from, to int64
+		want     []int64
+	}{
+		{"within the horizon", 0, 100, []int64{0, 50, 100}},
+		{"one beyond", 0, 160, []int64{100, 160}},
+		{"at the edge", 0, 150, []int64{50, 100}},
+		{"from in the horizon", 120, 160, []int64{160}},
+		{"all beyond", 0, 1000, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, ats(w.marks(5, tt.from, tt.to, nil))); diff != "" {
+				t.Errorf("marks(5, %d, %d) (-want +got):\n%s", tt.from, tt.to, diff)
+			}
+		})
+	}
+}
+
+// The window keeps each key's depth latest marks, also when some of them fell out of
+// the horizon: events arrive in time order here, so the latest marks are well defined.
+func TestWindowKeepsLatestMarks(t *testing.T) {
+	w := newWindow(64, 3, 60)
+	for _, at := range []int64{0, 50, 70, 71, 72} {
+		w.add(5, mark{at: at})
+	}
+	// The latest three marks are 70, 71, 72; 50 is older than all of them.
+	if diff := cmp.Diff([]int64{70, 71, 72}, ats(w.marks(5, 0, 72, nil))); diff != "" {
+		t.Errorf("marks (-want +got):\n%s", diff)
+	}
+	if n := len(w.marks(5, 12, 72, nil)); n != 3 {
+		t.Errorf("count in [12, 72] = %d, want 3", n)
+	}
+}
+
+func TestCountDistinct(t *testing.T) {
+	tests := []struct {
+		name   string
+		others []uint64
+		want   int
+	}{
+		{"none", nil, 0},
+		{"one", []uint64{1}, 1},
+		{"all equal", []uint64{7, 7, 7}, 1},
+		{"all different", []uint64{1, 2, 3, 4}, 4},
+		{"mixed", []uint64{1, 2, 1, 3, 2, 1}, 3},
+		{"zero counts", []uint64{0, 0, 1}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var ms []mark
+			for _, o := range tt.others {
+				ms = append(ms, mark{other: o})
+			}
+			if got := countDistinct(ms); got != tt.want {
+				t.Errorf("countDistinct(%v) = %d, want %d", tt.others, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestWindowConcurrent(t *testing.T) {
+	w := newWindow(1<<12, 8, 1000)
+	done := make(chan struct{})
+	for g := range 8 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			var buf []mark
+			for i := range 2000 {
+				k := uint64(g*10_000 + i%100 + 1)
+				w.add(k, mark{at: int64(i), other: uint64(g)})
+				buf = w.marks(k, int64(i)-100, int64(i), buf[:0])
+				for _, m := range buf {
+					if m.other != uint64(g) {
+						t.Errorf("key %d holds a mark of goroutine %d", k, m.other)
+						return
+					}
+				}
+			}
+		}()
+	}
+	for range 8 {
+		<-done
+	}
+	if n := w.keys(); n > 1<<12 {
+		t.Errorf("keys = %d, over the bound", n)
+	}
+}
+
+func rangeInt64(from, to int64) []int64 {
+	var out []int64
+	for i := from; i <= to; i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
+// warmWindow returns a window of keys keys, each already holding depth marks, so that
+// the benchmark measures the steady state: rings overwritten, keys evicted.
+func warmWindow(keys, depth int) *window {
+	w := newWindow(keys, depth, 2*3600*1000)
+	for k := range uint64(keys) {
+		for j := range depth {
+			w.add(mix(k), mark{at: int64(j), other: k})
+		}
+	}
+	return w
+}
+
+func BenchmarkWindowAdd(b *testing.B) {
+	const keys, depth = 1 << 16, 32
+	b.Run("serial", func(b *testing.B) {
+		w := warmWindow(keys, depth)
+		b.ReportAllocs()
+		i := uint64(0)
+		for b.Loop() {
+			// Mostly known keys, one in 16 new (which evicts the oldest).
+			k := i % keys
+			if i%16 == 0 {
+				k = keys + i
+			}
+			w.add(mix(k), mark{at: int64(i), value: 100, other: i})
+			i++
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		w := warmWindow(keys, depth)
+		b.ReportAllocs()
+		b.ResetTimer()
+		var seed atomic.Uint64
+		b.RunParallel(func(pb *testing.PB) {
+			i := mix(seed.Add(1)) % keys // each goroutine its own place in the keys
+			for pb.Next() {
+				w.add(mix(i%keys), mark{at: int64(i & 0xffffffff), value: 100, other: i})
+				i++
+			}
+		})
+	})
+}
