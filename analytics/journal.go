@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/lanjie/lanjie/intercept"
 )
 
 // ErrJournal reports that the journal cannot keep what it is given (disk full, I/O
@@ -24,26 +26,11 @@ import (
 // journal is repaired and reopened.
 var ErrJournal = errors.New("journal unavailable")
 
-// RecordType says what a journal record holds, and so which ClickHouse table it goes to.
-type RecordType uint8
+// Record is a journal record; the types live in intercept, whose Journal interface
+// this journal implements.
+type Record = intercept.Record
 
-// The record types. Values are stored on disk: never renumber.
-const (
-	RecDecided     RecordType = 1 // an accepted event and its decision
-	RecListChange  RecordType = 2 // a list entry added or removed
-	RecRuleChange  RecordType = 3 // a rule created, changed or switched
-	RecOrderStatus RecordType = 4 // an order created or moved to a new status
-	RecAudit       RecordType = 5 // a person's or system's state-changing request
-	RecWarning     RecordType = 6 // a warning task and its delivery states
-)
-
-// Record is one journal entry. Data is JSON; its shape depends on Type.
-type Record struct {
-	Seq  uint64 // assigned by Append, from 1, without gaps
-	Type RecordType
-	At   time.Time // when it was appended (millisecond precision)
-	Data []byte
-}
+var _ intercept.Journal = (*Journal)(nil)
 
 // Frame layout: length of data (4), CRC-32C of everything after the CRC (4), seq (8),
 // type (1), at in unix ms (8), data.

@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/lanjie/lanjie/intercept"
 )
 
 // errTorn marks a frame that is cut short or fails its checksum.
@@ -46,7 +48,7 @@ func (fr *frameReader) next() (Record, error) {
 	fr.off += int64(frameHeader) + int64(n)
 	return Record{
 		Seq:  binary.LittleEndian.Uint64(fr.hdr[8:]),
-		Type: RecordType(fr.hdr[16]),
+		Type: intercept.RecordType(fr.hdr[16]),
 		At:   time.UnixMilli(int64(binary.LittleEndian.Uint64(fr.hdr[17:]))),
 		Data: data,
 	}, nil

@@ -9,6 +9,8 @@ import (
 	"os"
 	"sync"
 	"testing"
+
+	"github.com/lanjie/lanjie/intercept"
 )
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -22,7 +24,9 @@ func openJ(t *testing.T, dir string, opts JournalOptions) *Journal {
 	return j
 }
 
-func rec(i int) Record { return Record{Type: RecAudit, Data: fmt.Appendf(nil, `{"n":%d}`, i)} }
+func rec(i int) Record {
+	return Record{Type: intercept.RecAudit, Data: fmt.Appendf(nil, `{"n":%d}`, i)}
+}
 
 func readAll(t *testing.T, j *Journal, from uint64) []Record {
 	t.Helper()
@@ -97,16 +101,16 @@ func TestJournalTornTailIsCutAndLogged(t *testing.T) {
 		harm func(t *testing.T, path string)
 	}{
 		{"half a frame", func(t *testing.T, path string) {
-			appendBytes(t, path, appendFrame(nil, Record{Seq: 11, Type: RecAudit, Data: []byte("torn")})[:20])
+			appendBytes(t, path, appendFrame(nil, Record{Seq: 11, Type: intercept.RecAudit, Data: []byte("torn")})[:20])
 		}},
 		{"garbage", func(t *testing.T, path string) { appendBytes(t, path, []byte("\xff\xff\xff\x7fgarbage")) }},
 		{"bad checksum", func(t *testing.T, path string) {
-			f := appendFrame(nil, Record{Seq: 11, Type: RecAudit, Data: []byte(`{"x":1}`)})
+			f := appendFrame(nil, Record{Seq: 11, Type: intercept.RecAudit, Data: []byte(`{"x":1}`)})
 			f[len(f)-1] ^= 1
 			appendBytes(t, path, f)
 		}},
 		{"wrong seq", func(t *testing.T, path string) {
-			appendBytes(t, path, appendFrame(nil, Record{Seq: 99, Type: RecAudit, Data: []byte(`{}`)}))
+			appendBytes(t, path, appendFrame(nil, Record{Seq: 99, Type: intercept.RecAudit, Data: []byte(`{}`)}))
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -54,7 +54,9 @@ func newWindow(keys, depth int, horizonMS int64) *window {
 	}
 	w := &window{shards: make([]windowShard, windowShards), perShard: per, depth: depth, horizon: horizonMS}
 	for i := range w.shards {
-		w.shards[i].idx = make(map[uint64]int32)
+		// Sized up front: growing a map of a million keys mid-stream stalls decisions.
+		w.shards[i].idx = make(map[uint64]int32, per)
+		w.shards[i].slab = make([]windowRing, 0, per)
 	}
 	return w
 }
@@ -83,6 +85,9 @@ func (w *window) add(key uint64, m mark) {
 	}
 	r := &sh.slab[i]
 	if len(r.marks) < w.depth {
+		if r.marks == nil {
+			r.marks = make([]mark, 0, min(2, w.depth)) // most keys see one or two marks
+		}
 		r.marks = append(r.marks, m)
 		return
 	}
