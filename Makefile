@@ -2,7 +2,10 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: run test build vet fmt-check bench bench-lists fuzz clean
+CH := analytics/local/clickhouse.sh
+CH_DSN := clickhouse://127.0.0.1:19000/lanjie
+
+.PHONY: run test build vet fmt-check bench bench-lists fuzz clean clickhouse clickhouse-stop
 
 run:
 	$(GO) run ./cmd/lanjie --demo
@@ -10,8 +13,18 @@ run:
 build:
 	$(GO) build -o bin/lanjie ./cmd/lanjie
 
-test: fmt-check vet
-	$(GO) test -race -count=1 -timeout 10m $(PKGS)
+# Tests that need ClickHouse use the local one for real and fail if it is missing.
+test: fmt-check vet clickhouse
+	LANJIE_CLICKHOUSE_TEST_DSN=$(CH_DSN) LANJIE_CLICKHOUSE_TEST_REQUIRED=1 \
+		$(GO) test -race -count=1 -timeout 12m $(PKGS)
+
+# Local ClickHouse (Debian's clickhouse-server, installed if missing) on 127.0.0.1:19000,
+# data under var/clickhouse.
+clickhouse:
+	$(CH) start
+
+clickhouse-stop:
+	$(CH) stop
 
 vet:
 	$(GO) vet $(PKGS)

@@ -2,6 +2,7 @@ package intercept
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -45,4 +46,60 @@ type ListChange struct {
 	Target string `json:"target"` // "number" or "account"
 	List   string `json:"list"`   // black, gray, white
 	Entry  Entry  `json:"entry"`
+}
+
+// OrderStatus is the journal form of an order entering a status: created (pending),
+// sent, executed, rejected, expired, released. Orders are status-change rows in
+// history; the latest row of an order is its state.
+type OrderStatus struct {
+	OrderID   string     `json:"order_id"`
+	Type      ActionType `json:"type"`
+	Status    string     `json:"status"`
+	At        time.Time  `json:"at"`
+	Org       string     `json:"org,omitempty"` // bank or operator
+	Account   string     `json:"account,omitempty"`
+	Phone     string     `json:"phone,omitempty"`
+	Amount    Fen        `json:"amount_fen,omitempty"`
+	EventID   string     `json:"event_id,omitempty"`
+	Rule      string     `json:"rule,omitempty"`
+	Issuer    string     `json:"issuer,omitempty"`
+	Reason    string     `json:"reason,omitempty"`
+	Reference string     `json:"reference,omitempty"` // the bank's or operator's own reference
+}
+
+// WarningStatus is the journal form of a warning task entering a status: queued,
+// sent, delivered, undelivered, failed, opted_out.
+type WarningStatus struct {
+	TaskID    string    `json:"task_id"`
+	Phone     string    `json:"phone"`
+	Tier      string    `json:"tier"`
+	Status    string    `json:"status"`
+	Channel   string    `json:"channel,omitempty"` // sms, call, visit
+	At        time.Time `json:"at"`
+	EventID   string    `json:"event_id,omitempty"`
+	Template  string    `json:"template,omitempty"`
+	ErrorCode string    `json:"error_code,omitempty"`
+}
+
+// AuditEntry is the journal form of a state-changing request.
+type AuditEntry struct {
+	At     time.Time `json:"at"`
+	Who    string    `json:"who"`
+	Role   string    `json:"role,omitempty"`
+	Action string    `json:"action"`
+	Target string    `json:"target,omitempty"`
+	Detail string    `json:"detail,omitempty"`
+	Remote string    `json:"remote,omitempty"`
+}
+
+// RuleChange is the journal form of a rule created, changed or switched; Rule holds
+// the whole rule as the rules package writes it.
+type RuleChange struct {
+	ID      string          `json:"id"`
+	Version int             `json:"version"`
+	Mode    string          `json:"mode"`
+	Weight  int             `json:"weight"`
+	Expr    string          `json:"expr"`
+	Who     string          `json:"who,omitempty"`
+	Rule    json.RawMessage `json:"rule"`
 }
