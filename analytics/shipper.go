@@ -42,8 +42,8 @@ type ShipStatus struct {
 	Connected bool          `json:"connected"`
 	Shipped   uint64        `json:"shipped_seq"`
 	Synced    uint64        `json:"journal_seq"`
-	Behind    uint64        `json:"behind"`      // records durable but not yet in ClickHouse
-	Age       time.Duration `json:"age_ns"`      // since the last successful batch, when behind
+	Behind    uint64        `json:"behind"` // records durable but not yet in ClickHouse
+	Age       time.Duration `json:"age_ns"` // since the last successful batch, when behind
 	Err       string        `json:"err,omitempty"`
 }
 
