@@ -7,8 +7,12 @@ CH_DSN := clickhouse://127.0.0.1:19000/lanjie
 
 .PHONY: run test build vet fmt-check bench bench-lists fuzz clean clickhouse clickhouse-stop
 
-run:
-	$(GO) run ./cmd/lanjie --demo
+# The console with a synthetic demo world, its history shipped to the local ClickHouse.
+# If ClickHouse cannot be installed or started, the console still runs and keeps its
+# history in the journal (var/data) until ClickHouse is back.
+run: build
+	@$(CH) start || echo "lanjie: ClickHouse is not available: the console runs, history waits in the journal."
+	./bin/lanjie --demo --data-dir var/data --clickhouse $(CH_DSN)
 
 build:
 	$(GO) build -o bin/lanjie ./cmd/lanjie

@@ -6,7 +6,6 @@ package analytics
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/crc32"
 	"log/slog"
@@ -24,7 +23,7 @@ import (
 // ErrJournal reports that the journal cannot keep what it is given (disk full, I/O
 // error). Nothing is acknowledged after it: the console refuses new work until the
 // journal is repaired and reopened.
-var ErrJournal = errors.New("journal unavailable")
+var ErrJournal = fmt.Errorf("journal %w", intercept.ErrUnavailable)
 
 // Record is a journal record; the types live in intercept, whose Journal interface
 // this journal implements.

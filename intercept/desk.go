@@ -28,7 +28,7 @@ func (d *Desk) Engine() *Engine { return d.eng }
 
 // Result is the outcome of one line of a batch: a decision or the line's error.
 type Result struct {
-	Line     int          // 1-based
+	Line     int          `json:"line"` // 1-based
 	Decision *Decision    `json:"decision,omitempty"`
 	Error    string       `json:"error,omitempty"`
 	Fields   []FieldError `json:"fields,omitempty"`
@@ -96,21 +96,28 @@ func (d *Desk) Decide(ctx context.Context, ev *Event) (*Decision, error) {
 	return dec, nil
 }
 
-// ChangeList adds or removes a list entry, journaled first. target is "number" or
-// "account"; op is "add" or "remove".
-func (d *Desk) ChangeList(ctx context.Context, op, target string, e Entry) error {
-	ch := ListChange{Op: op, Target: target, List: e.List.String(), Entry: e}
-	if err := d.applyList(ch, true); err != nil {
-		return err
+// ChangeList adds or removes list entries, all journaled with one append before it
+// returns. target is "number" or "account"; op is "add" or "remove". It stops at the
+// first entry that fails, having journaled the ones before it.
+func (d *Desk) ChangeList(ctx context.Context, op, target string, es ...Entry) error {
+	recs := make([]Record, 0, len(es))
+	var failed error
+	for _, e := range es {
+		ch := ListChange{Op: op, Target: target, List: e.List.String(), Entry: e}
+		if err := d.applyList(ch, true); err != nil {
+			failed = fmt.Errorf("%s %s %s: %w", op, target, e.Value, err)
+			break
+		}
+		data, err := json.Marshal(ch)
+		if err != nil {
+			return fmt.Errorf("encode list change: %w", err)
+		}
+		recs = append(recs, Record{Type: RecListChange, Data: data})
 	}
-	data, err := json.Marshal(ch)
-	if err != nil {
-		return fmt.Errorf("encode list change: %w", err)
-	}
-	if _, err := d.j.Append(ctx, Record{Type: RecListChange, Data: data}); err != nil {
+	if _, err := d.j.Append(ctx, recs...); err != nil {
 		return fmt.Errorf("list change: %w", err)
 	}
-	return nil
+	return failed
 }
 
 func (d *Desk) applyList(ch ListChange, strict bool) error {

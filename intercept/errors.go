@@ -14,4 +14,7 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrForbidden reports an action outside the caller's scope.
 	ErrForbidden = errors.New("forbidden")
+	// ErrUnavailable reports that the console cannot keep what it is given right now
+	// (the journal failed): nothing was acknowledged; retry later.
+	ErrUnavailable = errors.New("unavailable")
 )

@@ -13,45 +13,81 @@ import (
 	"github.com/lanjie/lanjie/intercept"
 )
 
-// demoEvents is the demo scenario: a scam call then a transfer to a first-time payee
-// (red), the same transfer without a call (not red), money leaving the stopped payee
-// (second-level mule), a spoofed 95588, a link from a virtual range, a victim's
-// report, money leaving the reported account, a duplicate and a malformed line.
+// demoEvents is the scripted scenario printed at the end of the demo: a scam call then
+// a transfer to a first-time payee (red), the same transfer without a call (not red),
+// money leaving the stopped payee (second-level mule), a spoofed 95588, a link from a
+// virtual range, a victim's report, money leaving the reported account, a duplicate
+// and a malformed line.
 //
 //go:embed demo.ndjson
 var demoEvents []byte
 
-func (m *Main) demo(ctx context.Context, out io.Writer) error {
-	lists := m.engine.State().Lists
-	since := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	for _, e := range []intercept.Entry{
-		{Value: "+85512345678", List: intercept.ListBlack, Reason: "reported by 3 victims", Source: "report", Who: "demo"},
-		{Value: "+86110", List: intercept.ListWhite, Reason: "police", Source: "desk", Who: "demo"},
-		{Value: "+8696110", List: intercept.ListWhite, Reason: "anti-fraud hotline", Source: "desk", Who: "demo"},
-		{Value: "+8695588", List: intercept.ListWhite, Reason: "ICBC service line", Source: "desk", Who: "demo"},
-	} {
-		e.Added = since
-		if err := lists.AddNumber(e); err != nil {
-			return fmt.Errorf("demo lists: %w", err)
+// seedDemo loads the demo world on a first start: lists, three hours of synthetic
+// feeds, then the scripted scenario, explained. All of it goes through the journal.
+func (m *Main) seedDemo(ctx context.Context) error {
+	if !m.fresh {
+		fmt.Fprintf(m.out, "The journal already holds history (%d records): the demo world is not seeded again.\n", m.journal.Synced())
+		return nil
+	}
+	start := time.Now()
+	w := newDemoWorld(time.Now())
+	numbers, accounts := w.listEntries()
+	numbers = append(numbers, intercept.Entry{Value: "+85512345678", List: intercept.ListBlack, Reason: "reported by 3 victims", Source: "report", Who: "demo"})
+	if err := m.desk.ChangeList(ctx, "add", "number", numbers...); err != nil {
+		return fmt.Errorf("demo lists: %w", err)
+	}
+	if err := m.desk.ChangeList(ctx, "add", "account", accounts...); err != nil {
+		return fmt.Errorf("demo lists: %w", err)
+	}
+	lines := w.feeds()
+	levels := map[intercept.Level]int{}
+	orders := 0
+	for i := 0; i < len(lines); i += 2000 {
+		res, err := m.desk.Ingest(ctx, lines[i:min(i+2000, len(lines))])
+		if err != nil {
+			return fmt.Errorf("demo feeds: %w", err)
+		}
+		for _, r := range res {
+			if r.Err() != nil {
+				return fmt.Errorf("demo line %d: %w", i+r.Line, r.Err())
+			}
+			levels[r.Decision.Level]++
+			for _, a := range r.Decision.Actions {
+				if a.OrderID != "" && !a.Existing {
+					orders++
+				}
+			}
 		}
 	}
-	fmt.Fprintln(out, "Lanjie demo: the engine with the starter rules over a morning's feed.")
-	fmt.Fprintln(out, "Listed: +85512345678 (black); 110, 96110, 95588 (white).")
-	fmt.Fprintln(out)
+	fmt.Fprintf(m.out, "Demo world: %d listed numbers, %d listed accounts, %d events over the last 3 hours in %s:\n",
+		len(numbers), len(accounts), len(lines), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(m.out, "  red %d, orange %d, yellow %d, green %d; %d orders issued.\n\n",
+		levels[intercept.Red], levels[intercept.Orange], levels[intercept.Yellow], levels[intercept.Green], orders)
+	return m.playScript(ctx)
+}
+
+// playScript decides the scripted scenario and prints each decision explained.
+func (m *Main) playScript(ctx context.Context) error {
+	fmt.Fprintln(m.out, "The scripted scenario (listed: +85512345678 black; 110, 96110, 95588 white):")
+	fmt.Fprintln(m.out)
 	sc := bufio.NewScanner(bytes.NewReader(demoEvents))
-	for line := 1; sc.Scan(); line++ {
-		ev, err := m.dec.Decode(sc.Bytes())
-		if err != nil {
-			fmt.Fprintf(out, "line %d rejected: %v\n\n", line, err)
+	var lines [][]byte
+	for sc.Scan() {
+		lines = append(lines, bytes.Clone(sc.Bytes()))
+	}
+	res, err := m.desk.Ingest(ctx, lines)
+	if err != nil {
+		return fmt.Errorf("demo scenario: %w", err)
+	}
+	for _, r := range res {
+		if r.Err() != nil {
+			fmt.Fprintf(m.out, "line %d rejected: %v\n\n", r.Line, r.Err())
 			continue
 		}
-		d, err := m.engine.Decide(ctx, &ev)
-		if err != nil {
-			return fmt.Errorf("demo line %d: %w", line, err)
-		}
-		printDecision(out, &ev, d)
+		ev, _ := intercept.Decoder{}.Decode(lines[r.Line-1])
+		printDecision(m.out, &ev, r.Decision)
 	}
-	return sc.Err()
+	return nil
 }
 
 func printDecision(out io.Writer, ev *intercept.Event, d *intercept.Decision) {

@@ -1,13 +1,10 @@
 // Command lanjie is the anti-fraud interception console: it scores fraud reports and
 // bank and telecom feeds and turns them into stop-payment, freeze and cutoff orders
-// and warnings.
-//
-// Today it reads events as NDJSON on stdin and writes one decision per line on
-// stdout; with --demo it plays the demo scenario instead.
+// and warnings, journals every change before acknowledging it, and ships the history
+// to ClickHouse.
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,19 +12,25 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"sync"
 	"syscall"
+	"time"
 
+	"github.com/lanjie/lanjie/analytics"
 	"github.com/lanjie/lanjie/intercept"
 	"github.com/lanjie/lanjie/rules"
+	"github.com/lanjie/lanjie/ui"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	cfg, err := ParseFlags(os.Args[1:], os.Getenv)
+	cfg, err := ParseFlags(os.Args[1:], os.Getenv, os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return
 	}
@@ -35,102 +38,252 @@ func main() {
 		fmt.Fprintln(os.Stderr, "lanjie:", err)
 		os.Exit(2)
 	}
-	m, err := NewMain(cfg, log)
+	m, err := NewMain(ctx, cfg, log, os.Stdout)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "lanjie:", err)
 		os.Exit(1)
 	}
-	defer m.Close()
-	if err := m.Run(ctx, os.Stdin, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "lanjie:", err)
+	runErr := m.Run(ctx)
+	if err := m.Close(); err != nil {
+		log.Error("close", "err", err)
+	}
+	if runErr != nil {
+		fmt.Fprintln(os.Stderr, "lanjie:", runErr)
 		os.Exit(1)
 	}
 }
 
 // Main is the wired program; end-to-end tests reuse it.
 type Main struct {
-	cfg    Config
-	log    *slog.Logger
-	engine *intercept.Engine
-	dec    intercept.Decoder
+	cfg     Config
+	log     *slog.Logger
+	out     io.Writer
+	journal *analytics.Journal
+	engine  *intercept.Engine
+	desk    *intercept.Desk
+	shipper *analytics.Shipper
+	server  *ui.Server
+	ln      net.Listener
+
+	fresh bool // the journal was empty at start
+
+	wg     sync.WaitGroup
+	cancel context.CancelFunc
 }
 
-// NewMain builds the engine and loads the rules.
-func NewMain(cfg Config, log *slog.Logger) (*Main, error) {
-	e, err := intercept.New(cfg.Engine, nil, nil, log)
+// NewMain opens the journal, rebuilds memory from it, and prepares the server and
+// the shipper. Nothing is served until Run.
+func NewMain(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Main, error) {
+	m := &Main{cfg: cfg, log: log, out: out}
+	j, err := analytics.OpenJournal(filepath.Join(cfg.DataDir, "journal"), analytics.JournalOptions{}, log)
 	if err != nil {
 		return nil, err
 	}
-	rs := rules.Starter()
-	if cfg.RulesFile != "" {
-		data, err := os.ReadFile(cfg.RulesFile)
-		if err != nil {
-			e.Close()
-			return nil, fmt.Errorf("read rules: %w", err)
+	m.journal = j
+	m.engine, err = intercept.New(cfg.Engine, nil, nil, log)
+	if err != nil {
+		j.Close()
+		return nil, err
+	}
+	m.desk = intercept.NewDesk(m.engine, j, intercept.Decoder{DefaultCountry: cfg.Country}, log)
+	if err := m.restore(ctx); err != nil {
+		m.Close()
+		return nil, err
+	}
+	if cfg.ClickHouse != "" {
+		m.shipper = analytics.NewShipper(j, cfg.ClickHouse, log)
+	}
+	m.server = ui.New(m.desk, m.ready, log)
+	m.server.SetGauges(m.gauges)
+	m.ln, err = net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		m.Close()
+		return nil, fmt.Errorf("listen %s: %w", cfg.Addr, err)
+	}
+	return m, nil
+}
+
+// Addr is the address the server listens on (useful with port 0).
+func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// restore replays the journal into memory: decisions, lists, rules. A first start
+// (no rules in the journal) journals the starting rules.
+func (m *Main) restore(ctx context.Context) error {
+	start := time.Now()
+	latest := map[string]rules.Rule{}
+	var order []string
+	n := 0
+	err := m.journal.Replay(ctx, 1, func(r intercept.Record) error {
+		n++
+		handled, err := m.desk.Restore(ctx, r)
+		if err != nil || handled {
+			return err
 		}
-		if rs, err = rules.ParseRules(data); err != nil {
-			e.Close()
-			return nil, fmt.Errorf("%s: %w", cfg.RulesFile, err)
+		if r.Type == intercept.RecRuleChange {
+			var ch intercept.RuleChange
+			if err := json.Unmarshal(r.Data, &ch); err != nil {
+				return fmt.Errorf("restore rule change %d: %w", r.Seq, err)
+			}
+			var rule rules.Rule
+			if err := json.Unmarshal(ch.Rule, &rule); err != nil {
+				return fmt.Errorf("restore rule change %d: %w", r.Seq, err)
+			}
+			if _, ok := latest[rule.ID]; !ok {
+				order = append(order, rule.ID)
+			}
+			latest[rule.ID] = rule
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("restore from journal: %w", err)
+	}
+	m.fresh = n == 0
+	var rs []rules.Rule
+	for _, id := range order {
+		rs = append(rs, latest[id])
+	}
+	first := len(rs) == 0
+	if first {
+		if rs, err = m.startingRules(); err != nil {
+			return err
 		}
 	}
 	set, err := rules.NewSet(rs)
 	if err != nil {
-		e.Close()
-		return nil, fmt.Errorf("compile rules: %w", err)
+		return fmt.Errorf("compile rules: %w", err)
 	}
-	e.SetEvaluator(set)
-	return &Main{cfg: cfg, log: log, engine: e, dec: intercept.Decoder{DefaultCountry: cfg.Country}}, nil
+	m.engine.SetEvaluator(set)
+	if first {
+		if err := m.journalRules(ctx, rs); err != nil {
+			return err
+		}
+	}
+	m.log.Info("restored", "records", n, "rules", len(rs), "took", time.Since(start).Round(time.Millisecond))
+	return nil
 }
 
-// Close releases the engine.
-func (m *Main) Close() { m.engine.Close() }
+func (m *Main) startingRules() ([]rules.Rule, error) {
+	if m.cfg.RulesFile == "" {
+		return rules.Starter(), nil
+	}
+	data, err := os.ReadFile(m.cfg.RulesFile)
+	if err != nil {
+		return nil, fmt.Errorf("read rules: %w", err)
+	}
+	rs, err := rules.ParseRules(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", m.cfg.RulesFile, err)
+	}
+	return rs, nil
+}
 
-// Run plays the demo, or decides every NDJSON line of in, writing decisions to out.
-// A bad line is reported on out with its line number and the rest go on.
-func (m *Main) Run(ctx context.Context, in io.Reader, out io.Writer) error {
-	if m.cfg.Demo {
-		return m.demo(ctx, out)
-	}
-	enc := json.NewEncoder(out)
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	for line := 1; sc.Scan(); line++ {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if len(sc.Bytes()) == 0 {
-			continue
-		}
-		ev, err := m.dec.Decode(sc.Bytes())
+func (m *Main) journalRules(ctx context.Context, rs []rules.Rule) error {
+	recs := make([]intercept.Record, 0, len(rs))
+	for _, r := range rs {
+		raw, err := json.Marshal(r)
 		if err != nil {
-			if err := enc.Encode(lineError(line, err)); err != nil {
-				return fmt.Errorf("write: %w", err)
-			}
-			continue
+			return fmt.Errorf("encode rule %s: %w", r.ID, err)
 		}
-		d, err := m.engine.Decide(ctx, &ev)
+		data, err := json.Marshal(intercept.RuleChange{ID: r.ID, Version: r.Version, Mode: string(r.Mode), Weight: r.Weight, Expr: r.Expr, Who: "system", Rule: raw})
 		if err != nil {
-			return fmt.Errorf("line %d: %w", line, err)
+			return fmt.Errorf("encode rule change %s: %w", r.ID, err)
 		}
-		if err := enc.Encode(d); err != nil {
-			return fmt.Errorf("write: %w", err)
-		}
+		recs = append(recs, intercept.Record{Type: intercept.RecRuleChange, Data: data})
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("read events: %w", err)
+	if _, err := m.journal.Append(ctx, recs...); err != nil {
+		return fmt.Errorf("journal rules: %w", err)
 	}
 	return nil
 }
 
-func lineError(line int, err error) any {
-	out := struct {
-		Line   int                    `json:"line"`
-		Error  string                 `json:"error"`
-		Fields []intercept.FieldError `json:"fields,omitempty"`
-	}{Line: line, Error: err.Error()}
-	var ve *intercept.ValidationError
-	if errors.As(err, &ve) {
-		out.Fields = ve.Fields
+// Run serves until ctx ends: the API, the shipper, and on a first demo start the demo
+// world.
+func (m *Main) Run(ctx context.Context) error {
+	ctx, m.cancel = context.WithCancel(ctx)
+	if m.shipper != nil {
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			m.shipper.Run(ctx)
+		}()
 	}
-	return out
+	errc := make(chan error, 1)
+	go func() { errc <- m.server.Serve(m.ln) }()
+	if m.cfg.Demo {
+		if err := m.seedDemo(ctx); err != nil {
+			m.log.Error("demo_seed_failed", "err", err)
+		}
+	}
+	m.printWelcome()
+	select {
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return m.server.Shutdown(sctx)
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	}
+}
+
+// Close stops the shipper and closes the journal and the engine.
+func (m *Main) Close() error {
+	if m.cancel != nil {
+		m.cancel()
+	}
+	m.wg.Wait()
+	if m.ln != nil {
+		m.ln.Close()
+	}
+	if m.engine != nil {
+		m.engine.Close()
+	}
+	if m.journal != nil {
+		return m.journal.Close()
+	}
+	return nil
+}
+
+// ready is /readyz: the journal must work; ClickHouse lag is reported, and only makes
+// the console unready if shipping was configured and has never connected.
+func (m *Main) ready() (bool, any) {
+	detail := map[string]any{"journal_seq": m.journal.Synced()}
+	ok := true
+	if err := m.journal.Err(); err != nil {
+		ok = false
+		detail["journal_error"] = err.Error()
+	}
+	if m.shipper != nil {
+		st := m.shipper.Status()
+		detail["clickhouse"] = map[string]any{"connected": st.Connected, "shipped_seq": st.Shipped,
+			"behind": st.Behind, "behind_seconds": st.Age.Seconds(), "error": st.Err}
+	} else {
+		detail["clickhouse"] = "not configured: history stays in the journal"
+	}
+	detail["ok"] = ok
+	return ok, detail
+}
+
+func (m *Main) gauges() map[string]float64 {
+	g := map[string]float64{"lanjie_journal_seq": float64(m.journal.Synced())}
+	if m.shipper != nil {
+		st := m.shipper.Status()
+		g["lanjie_shipped_seq"] = float64(st.Shipped)
+		g["lanjie_ship_behind_records"] = float64(st.Behind)
+		g["lanjie_ship_behind_seconds"] = st.Age.Seconds()
+	}
+	return g
+}
+
+func (m *Main) printWelcome() {
+	base := "http://" + m.Addr()
+	fmt.Fprintf(m.out, "\nLanjie is running.\n  API:       %s/api/v1/events (POST NDJSON or a JSON array)\n  health:    %s/healthz  %s/readyz  %s/metrics\n  journal:   %s\n",
+		base, base, base, base, filepath.Join(m.cfg.DataDir, "journal"))
+	if m.shipper == nil {
+		fmt.Fprintf(m.out, "  history:   no ClickHouse configured (--clickhouse): history stays in the journal\n")
+	} else {
+		fmt.Fprintf(m.out, "  history:   %s (see /readyz for the lag)\n", m.cfg.ClickHouse)
+		fmt.Fprintf(m.out, "             e.g. clickhouse-client --port 19000 -q \"SELECT level, count() FROM lanjie.decisions GROUP BY level\"\n")
+	}
+	fmt.Fprintln(m.out)
 }

@@ -1,0 +1,63 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"sync/atomic"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/lanjie/lanjie/intercept"
+)
+
+// latencyBuckets are the upper bounds (µs) of the decision latency histogram.
+var latencyBuckets = []int64{5, 10, 25, 50, 100, 250, 500, 1000, 5000}
+
+// stats counts what the server decided, for /metrics.
+type stats struct {
+	byLevel [4]atomic.Int64
+	buckets [10]atomic.Int64 // len(latencyBuckets)+1: the last is +Inf
+	sumUS   atomic.Int64
+}
+
+func (s *stats) decided(d *intercept.Decision) {
+	if d == nil || d.Duplicate {
+		return
+	}
+	s.byLevel[d.Level&3].Add(1)
+	i := 0
+	for i < len(latencyBuckets) && d.LatencyUS > latencyBuckets[i] {
+		i++
+	}
+	s.buckets[i].Add(1)
+	s.sumUS.Add(d.LatencyUS)
+}
+
+// Gauges is what cmd adds to /metrics: name → value, names already prefixed.
+type Gauges func() map[string]float64
+
+// SetGauges adds gauges (journal and shipper lag) to /metrics.
+func (s *Server) SetGauges(g Gauges) { s.gauges = g }
+
+func (s *Server) metrics(c *fiber.Ctx) error {
+	var b strings.Builder
+	b.WriteString("# HELP lanjie_decisions_total Decisions made, by level.\n# TYPE lanjie_decisions_total counter\n")
+	for l := intercept.Green; l <= intercept.Red; l++ {
+		fmt.Fprintf(&b, "lanjie_decisions_total{level=%q} %d\n", l, s.stats.byLevel[l].Load())
+	}
+	b.WriteString("# HELP lanjie_decision_latency_microseconds Time to decide one event.\n# TYPE lanjie_decision_latency_microseconds histogram\n")
+	var cum int64
+	for i, ub := range latencyBuckets {
+		cum += s.stats.buckets[i].Load()
+		fmt.Fprintf(&b, "lanjie_decision_latency_microseconds_bucket{le=\"%d\"} %d\n", ub, cum)
+	}
+	cum += s.stats.buckets[len(latencyBuckets)].Load()
+	fmt.Fprintf(&b, "lanjie_decision_latency_microseconds_bucket{le=\"+Inf\"} %d\n", cum)
+	fmt.Fprintf(&b, "lanjie_decision_latency_microseconds_sum %d\nlanjie_decision_latency_microseconds_count %d\n", s.stats.sumUS.Load(), cum)
+	if s.gauges != nil {
+		for name, v := range s.gauges() {
+			fmt.Fprintf(&b, "# TYPE %s gauge\n%s %g\n", name, name, v)
+		}
+	}
+	c.Set(fiber.HeaderContentType, "text/plain; version=0.0.4")
+	return c.SendString(b.String())
+}
