@@ -56,6 +56,9 @@ func appendFrame(b []byte, r Record) []byte {
 type JournalOptions struct {
 	SegmentBytes int64 // a segment is closed once it grows past this (default 64 MiB)
 	NoSync       bool  // skip fsync: only for benchmarks that measure everything else
+	// KeepFor keeps segments written within this long even once shipped: restarts
+	// rebuild the short windows and the duplicate table from them.
+	KeepFor time.Duration
 }
 
 // Journal is an append-only log of segment files with per-record checksums. Appends

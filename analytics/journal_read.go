@@ -255,7 +255,8 @@ func (c *Cursor) closeFile() {
 func (c *Cursor) Close() { c.closeFile() }
 
 // Trim removes the segments whose records all have seq <= upTo (shipped and covered by
-// a snapshot). The segment being written is never removed.
+// a snapshot) and that were written more than KeepFor ago. The segment being written
+// is never removed.
 func (j *Journal) Trim(upTo uint64) (removed int, err error) {
 	segs, err := j.segments()
 	if err != nil {
@@ -264,6 +265,11 @@ func (j *Journal) Trim(upTo uint64) (removed int, err error) {
 	for i := 0; i+1 < len(segs); i++ {
 		if segs[i+1].first-1 > upTo {
 			break
+		}
+		if j.opts.KeepFor > 0 {
+			if st, err := os.Stat(segs[i].path); err == nil && time.Since(st.ModTime()) < j.opts.KeepFor {
+				break
+			}
 		}
 		if err := os.Remove(segs[i].path); err != nil {
 			return removed, fmt.Errorf("trim journal: %w", err)

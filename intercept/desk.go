@@ -186,8 +186,8 @@ func (e *Engine) Restore(ctx context.Context, ev *Event, d *Decision) {
 	id := nd.EventID
 	*nd = *d
 	nd.EventID, nd.ready, nd.Duplicate = id, false, false
-	e.observe(ev)
-	e.remember(ctx, ev, nd)
+	e.observe(ev, true)
+	e.remember(ctx, ev, nd, true)
 	for _, a := range d.Actions {
 		switch a.Type {
 		case ActStopPayment:

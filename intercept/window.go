@@ -65,8 +65,10 @@ func (w *window) shard(key uint64) *windowShard {
 	return &w.shards[mix(key)%windowShards]
 }
 
-// add records a mark under key.
-func (w *window) add(key uint64, m mark) {
+// add records a mark under key. With once, a mark with the same time and counterpart
+// already held is not added again: replaying the journal over a snapshot is then
+// idempotent.
+func (w *window) add(key uint64, m mark, once bool) {
 	sh := w.shard(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -84,6 +86,13 @@ func (w *window) add(key uint64, m mark) {
 		sh.idx[key] = i
 	}
 	r := &sh.slab[i]
+	if once {
+		for _, x := range r.marks {
+			if x.at == m.at && x.other == m.other {
+				return
+			}
+		}
+	}
 	if len(r.marks) < w.depth {
 		if r.marks == nil {
 			r.marks = make([]mark, 0, min(2, w.depth)) // most keys see one or two marks

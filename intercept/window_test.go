@@ -32,9 +32,9 @@ func ats(ms []mark) []int64 {
 func TestWindowMarksInRange(t *testing.T) {
 	w := newWindow(1024, 8, 1000)
 	for _, at := range []int64{100, 200, 300, 400} {
-		w.add(7, mark{at: at, other: uint64(at)})
+		w.add(7, mark{at: at, other: uint64(at)}, false)
 	}
-	w.add(8, mark{at: 250})
+	w.add(8, mark{at: 250}, false)
 	tests := []struct {
 		name     string
 		from, to int64
@@ -77,10 +77,10 @@ func TestWindowEvictsOldestKey(t *testing.T) {
 		t.Fatalf("perShard = %d, want 2", w.perShard)
 	}
 	k := sameShardKeys(4)
-	w.add(k[0], mark{at: 1, other: 10})
-	w.add(k[1], mark{at: 2, other: 11})
-	w.add(k[0], mark{at: 3, other: 12}) // using a key does not make it younger
-	w.add(k[2], mark{at: 4, other: 13}) // the shard is full: k[0] goes
+	w.add(k[0], mark{at: 1, other: 10}, false)
+	w.add(k[1], mark{at: 2, other: 11}, false)
+	w.add(k[0], mark{at: 3, other: 12}, false) // using a key does not make it younger
+	w.add(k[2], mark{at: 4, other: 13}, false) // the shard is full: k[0] goes
 
 	if got := w.marks(k[0], 0, 100, nil); len(got) != 0 {
 		t.Errorf("evicted key still has %d marks", len(got))
@@ -96,11 +96,11 @@ func TestWindowEvictsOldestKey(t *testing.T) {
 		t.Errorf("keys = %d, want 2", n)
 	}
 
-	w.add(k[3], mark{at: 5}) // k[1] goes next
+	w.add(k[3], mark{at: 5}, false) // k[1] goes next
 	if got := w.marks(k[1], 0, 100, nil); len(got) != 0 {
 		t.Errorf("k1 not evicted: %d marks", len(got))
 	}
-	w.add(k[0], mark{at: 6}) // and then k[2]; k[0] comes back fresh
+	w.add(k[0], mark{at: 6}, false) // and then k[2]; k[0] comes back fresh
 	if diff := cmp.Diff([]int64{6}, ats(w.marks(k[0], 0, 100, nil))); diff != "" {
 		t.Errorf("k0 back (-want +got):\n%s", diff)
 	}
@@ -123,7 +123,7 @@ func TestWindowKeysBounded(t *testing.T) {
 	for _, tt := range tests {
 		w := newWindow(tt.keys, 2, 1000)
 		for k := range uint64(20 * tt.wantMax) {
-			w.add(k+1, mark{at: int64(k)})
+			w.add(k+1, mark{at: int64(k)}, false)
 		}
 		if n := w.keys(); n != tt.wantMax {
 			t.Errorf("newWindow(%d): %d keys after many adds, want %d", tt.keys, n, tt.wantMax)
@@ -150,7 +150,7 @@ func TestWindowKeysBounded(t *testing.T) {
 func TestWindowDepth(t *testing.T) {
 	w := newWindow(64, 3, 1_000_000)
 	for at := int64(1); at <= 10; at++ {
-		w.add(5, mark{at: at})
+		w.add(5, mark{at: at}, false)
 		want := max(1, at-2)
 		if diff := cmp.Diff(rangeInt64(want, at), ats(w.marks(5, 0, 100, nil))); diff != "" {
 			t.Fatalf("after mark %d (-want +got):\n%s", at, diff)
@@ -161,8 +161,8 @@ func TestWindowDepth(t *testing.T) {
 	}
 	// Depth below 1 is 1.
 	w = newWindow(64, 0, 1000)
-	w.add(5, mark{at: 1})
-	w.add(5, mark{at: 2})
+	w.add(5, mark{at: 1}, false)
+	w.add(5, mark{at: 2}, false)
 	if diff := cmp.Diff([]int64{2}, ats(w.marks(5, 0, 100, nil))); diff != "" {
 		t.Errorf("depth 0 (-want +got):\n%s", diff)
 	}
@@ -173,7 +173,7 @@ func TestWindowDepth(t *testing.T) {
 func TestWindowIgnoresMarksOlderThanHorizon(t *testing.T) {
 	w := newWindow(64, 8, 100)
 	for _, at := range []int64{0, 50, 100, 160} {
-		w.add(5, mark{at: at})
+		w.add(5, mark{at: at}, false)
 	}
 	tests := []struct {
 		name     string
@@ -200,7 +200,7 @@ func TestWindowIgnoresMarksOlderThanHorizon(t *testing.T) {
 func TestWindowKeepsLatestMarks(t *testing.T) {
 	w := newWindow(64, 3, 60)
 	for _, at := range []int64{0, 50, 70, 71, 72} {
-		w.add(5, mark{at: at})
+		w.add(5, mark{at: at}, false)
 	}
 	// The latest three marks are 70, 71, 72; 50 is older than all of them.
 	if diff := cmp.Diff([]int64{70, 71, 72}, ats(w.marks(5, 0, 72, nil))); diff != "" {
@@ -246,7 +246,7 @@ func TestWindowConcurrent(t *testing.T) {
 			var buf []mark
 			for i := range 2000 {
 				k := uint64(g*10_000 + i%100 + 1)
-				w.add(k, mark{at: int64(i), other: uint64(g)})
+				w.add(k, mark{at: int64(i), other: uint64(g)}, false)
 				buf = w.marks(k, int64(i)-100, int64(i), buf[:0])
 				for _, m := range buf {
 					if m.other != uint64(g) {
@@ -279,7 +279,7 @@ func warmWindow(keys, depth int) *window {
 	w := newWindow(keys, depth, 2*3600*1000)
 	for k := range uint64(keys) {
 		for j := range depth {
-			w.add(mix(k), mark{at: int64(j), other: k})
+			w.add(mix(k), mark{at: int64(j), other: k}, false)
 		}
 	}
 	return w
@@ -297,7 +297,7 @@ func BenchmarkWindowAdd(b *testing.B) {
 			if i%16 == 0 {
 				k = keys + i
 			}
-			w.add(mix(k), mark{at: int64(i), value: 100, other: i})
+			w.add(mix(k), mark{at: int64(i), value: 100, other: i}, false)
 			i++
 		}
 	})
@@ -309,9 +309,24 @@ func BenchmarkWindowAdd(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			i := mix(seed.Add(1)) % keys // each goroutine its own place in the keys
 			for pb.Next() {
-				w.add(mix(i%keys), mark{at: int64(i & 0xffffffff), value: 100, other: i})
+				w.add(mix(i%keys), mark{at: int64(i & 0xffffffff), value: 100, other: i}, false)
 				i++
 			}
 		})
 	})
+}
+
+func TestWindowAddOnceIsIdempotent(t *testing.T) {
+	w := newWindow(64, 8, 1000)
+	for range 3 {
+		w.add(5, mark{at: 10, other: 1, value: 7}, true)
+		w.add(5, mark{at: 11, other: 1}, true)
+	}
+	if got := w.marks(5, 0, 100, nil); len(got) != 2 {
+		t.Errorf("replayed marks: %d held, want 2", len(got))
+	}
+	w.add(5, mark{at: 10, other: 1}, false)
+	if got := w.marks(5, 0, 100, nil); len(got) != 3 {
+		t.Errorf("a live add is never merged: %d held, want 3", len(got))
+	}
 }

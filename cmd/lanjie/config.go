@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/lanjie/lanjie/intercept"
 )
@@ -12,13 +13,14 @@ import (
 // Config is everything lanjie is told at start: flags, with defaults from LANJIE_*
 // environment variables. Checked whole at start, with one clear message.
 type Config struct {
-	Addr       string // HTTP listen address
-	DataDir    string // journal (and snapshots) live here
-	ClickHouse string // DSN of the history; empty: history stays in the journal
-	Demo       bool   // seed a synthetic demo world on first start
-	RulesFile  string // JSON array of rules for a first start; empty: the starter set
-	Country    string // default calling code for national numbers
-	Engine     intercept.Settings
+	Addr          string        // HTTP listen address
+	DataDir       string        // journal (and snapshots) live here
+	ClickHouse    string        // DSN of the history; empty: history stays in the journal
+	Demo          bool          // seed a synthetic demo world on first start
+	RulesFile     string        // JSON array of rules for a first start; empty: the starter set
+	Country       string        // default calling code for national numbers
+	SnapshotEvery time.Duration // how often memory is snapshotted (the journal is trimmed up to it)
+	Engine        intercept.Settings
 }
 
 // ParseFlags reads args (without the program name) and the environment.
@@ -37,6 +39,7 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 	fs.StringVar(&c.ClickHouse, "clickhouse", env("LANJIE_CLICKHOUSE_DSN", ""), "ClickHouse DSN, clickhouse://127.0.0.1:9000/lanjie (LANJIE_CLICKHOUSE_DSN); empty: no history shipping")
 	fs.BoolVar(&c.Demo, "demo", env("LANJIE_DEMO", "") == "1", "seed a synthetic demo world on first start (LANJIE_DEMO=1)")
 	fs.StringVar(&c.RulesFile, "rules", env("LANJIE_RULES", ""), "rules for a first start, a JSON array (LANJIE_RULES); default: the starter rules")
+	fs.DurationVar(&c.SnapshotEvery, "snapshot-every", 10*time.Minute, "how often to snapshot memory; the journal is trimmed up to the snapshot")
 	fs.StringVar(&c.Country, "country", env("LANJIE_COUNTRY", "86"), "calling code of national numbers (LANJIE_COUNTRY)")
 	fs.IntVar(&c.Engine.Red, "red", c.Engine.Red, "score from which a decision is red and orders go out")
 	fs.IntVar(&c.Engine.Orange, "orange", c.Engine.Orange, "score from which a decision is orange (desk review)")
@@ -48,6 +51,9 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if c.SnapshotEvery < time.Second {
+		return c, fmt.Errorf("--snapshot-every %s: at least 1s", c.SnapshotEvery)
 	}
 	if c.DataDir == "" {
 		return c, fmt.Errorf("--data-dir is empty: the journal needs a directory")

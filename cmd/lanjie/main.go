@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -65,7 +66,12 @@ type Main struct {
 	server  *ui.Server
 	ln      net.Listener
 
-	fresh bool // the journal was empty at start
+	fresh bool     // the journal was empty at start
+	lock  *os.File // flock on the data dir
+
+	rulesMu sync.Mutex
+	rules   []rules.Rule  // the rule set in force, for snapshots
+	snapSeq atomic.Uint64 // the seq the latest snapshot covers
 
 	wg     sync.WaitGroup
 	cancel context.CancelFunc
@@ -75,7 +81,10 @@ type Main struct {
 // the shipper. Nothing is served until Run.
 func NewMain(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Main, error) {
 	m := &Main{cfg: cfg, log: log, out: out}
-	j, err := analytics.OpenJournal(filepath.Join(cfg.DataDir, "journal"), analytics.JournalOptions{}, log)
+	if err := m.lockDataDir(); err != nil {
+		return nil, err
+	}
+	j, err := analytics.OpenJournal(filepath.Join(cfg.DataDir, "journal"), analytics.JournalOptions{KeepFor: cfg.Engine.WindowHorizon}, log)
 	if err != nil {
 		return nil, err
 	}
@@ -92,6 +101,7 @@ func NewMain(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (
 	}
 	if cfg.ClickHouse != "" {
 		m.shipper = analytics.NewShipper(j, cfg.ClickHouse, log)
+		m.shipper.TrimLimit = m.snapSeq.Load
 	}
 	m.server = ui.New(m.desk, m.ready, log)
 	m.server.SetGauges(m.gauges)
@@ -106,14 +116,22 @@ func NewMain(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (
 // Addr is the address the server listens on (useful with port 0).
 func (m *Main) Addr() string { return m.ln.Addr().String() }
 
-// restore replays the journal into memory: decisions, lists, rules. A first start
-// (no rules in the journal) journals the starting rules.
+// restore loads the latest snapshot and replays the journal kept after it into
+// memory: decisions, lists, rules. A first start journals the starting rules.
 func (m *Main) restore(ctx context.Context) error {
 	start := time.Now()
 	latest := map[string]rules.Rule{}
 	var order []string
+	snapRules, err := m.loadSnapshot()
+	if err != nil {
+		return err
+	}
+	for _, r := range snapRules {
+		order = append(order, r.ID)
+		latest[r.ID] = r
+	}
 	n := 0
-	err := m.journal.Replay(ctx, 1, func(r intercept.Record) error {
+	err = m.journal.Replay(ctx, 1, func(r intercept.Record) error {
 		n++
 		handled, err := m.desk.Restore(ctx, r)
 		if err != nil || handled {
@@ -138,7 +156,7 @@ func (m *Main) restore(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("restore from journal: %w", err)
 	}
-	m.fresh = n == 0
+	m.fresh = n == 0 && m.snapSeq.Load() == 0
 	var rs []rules.Rule
 	for _, id := range order {
 		rs = append(rs, latest[id])
@@ -154,6 +172,7 @@ func (m *Main) restore(ctx context.Context) error {
 		return fmt.Errorf("compile rules: %w", err)
 	}
 	m.engine.SetEvaluator(set)
+	m.rules = rs
 	if first {
 		if err := m.journalRules(ctx, rs); err != nil {
 			return err
@@ -208,6 +227,11 @@ func (m *Main) Run(ctx context.Context) error {
 			m.shipper.Run(ctx)
 		}()
 	}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		m.snapshotLoop(ctx, m.cfg.SnapshotEvery)
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- m.server.Serve(m.ln) }()
 	if m.cfg.Demo {
@@ -235,12 +259,39 @@ func (m *Main) Close() error {
 	if m.ln != nil {
 		m.ln.Close()
 	}
+	if m.engine != nil && m.journal != nil && m.journal.Err() == nil && m.journal.Synced() != m.snapSeq.Load() {
+		if err := m.writeSnapshot(context.Background()); err != nil {
+			m.log.Error("snapshot_failed", "err", err)
+		}
+	}
 	if m.engine != nil {
 		m.engine.Close()
 	}
+	var err error
 	if m.journal != nil {
-		return m.journal.Close()
+		err = m.journal.Close()
 	}
+	if m.lock != nil {
+		m.lock.Close() // releases the flock
+	}
+	return err
+}
+
+// lockDataDir takes an exclusive lock on the data directory: two consoles appending to
+// one journal would corrupt it.
+func (m *Main) lockDataDir() error {
+	if err := os.MkdirAll(m.cfg.DataDir, 0o755); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(m.cfg.DataDir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return fmt.Errorf("data dir lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return fmt.Errorf("data dir %s is in use by another lanjie: %w", m.cfg.DataDir, err)
+	}
+	m.lock = f
 	return nil
 }
 

@@ -1,0 +1,193 @@
+package intercept
+
+import (
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// A snapshot holds what the journal tail cannot rebuild: the lists, the orders in
+// force, and the long-memory windows (who paid whom, who reported whom). Short
+// windows and the duplicate table are rebuilt by replaying the journal segments
+// kept after the snapshot. The snapshot is taken while decisions run; every state
+// change it may have half-caught is in the journal after its seq, and replaying that
+// tail is idempotent (lists are set in order, window replays merge, orders and
+// duplicates are claimed once), so snapshot plus tail is the state at the end of
+// the journal.
+
+const snapshotVersion = 1
+
+// SnapshotHeader opens a snapshot.
+type SnapshotHeader struct {
+	Version int
+	Seq     uint64    // every journal record up to Seq is reflected
+	Taken   time.Time //
+	Extra   []byte    // the caller's own state (the rule set)
+}
+
+type snapChunk struct {
+	Kind    string // "numbers", "accounts", "stops", "cutoffs", "payer_to", "victims", "end"
+	Entries []Entry
+	Orders  []snapOrder
+	Rings   []snapRing
+}
+
+type snapOrder struct {
+	Key uint64
+	ID  string
+}
+
+type snapRing struct {
+	Key   uint64
+	Marks []snapMark
+}
+
+type snapMark struct {
+	At, Value int64
+	Other     uint64
+	Tag       uint32
+}
+
+const snapChunkSize = 16384
+
+// WriteSnapshot writes the engine's durable-in-memory state to w, headed by h. The
+// caller makes sure every journal record up to h.Seq was applied before it calls.
+func (e *Engine) WriteSnapshot(w io.Writer, h SnapshotHeader) error {
+	enc := gob.NewEncoder(w)
+	h.Version = snapshotVersion
+	if err := enc.Encode(h); err != nil {
+		return fmt.Errorf("snapshot header: %w", err)
+	}
+	put := func(c snapChunk) error {
+		if err := enc.Encode(c); err != nil {
+			return fmt.Errorf("snapshot %s: %w", c.Kind, err)
+		}
+		return nil
+	}
+	for _, l := range []struct {
+		kind string
+		seq  func(func(Entry) bool)
+	}{{"numbers", e.st.Lists.Numbers()}, {"accounts", e.st.Lists.Accounts()}} {
+		var buf []Entry
+		var err error
+		l.seq(func(en Entry) bool {
+			buf = append(buf, en)
+			if len(buf) == snapChunkSize {
+				err = put(snapChunk{Kind: l.kind, Entries: buf})
+				buf = buf[:0]
+			}
+			return err == nil
+		})
+		if err != nil {
+			return err
+		}
+		if err := put(snapChunk{Kind: l.kind, Entries: buf}); err != nil {
+			return err
+		}
+	}
+	for _, o := range []struct {
+		kind string
+		t    *orderTable
+	}{{"stops", &e.st.stops}, {"cutoffs", &e.st.cutoffs}} {
+		var buf []snapOrder
+		for i := range o.t.shards {
+			sh := &o.t.shards[i]
+			sh.mu.RLock()
+			for k, id := range sh.m {
+				buf = append(buf, snapOrder{k, id})
+			}
+			sh.mu.RUnlock()
+		}
+		if err := put(snapChunk{Kind: o.kind, Orders: buf}); err != nil {
+			return err
+		}
+	}
+	for _, wd := range []struct {
+		kind string
+		w    *window
+	}{{"payer_to", e.st.payerTo}, {"victims", e.st.victims}} {
+		for i := range wd.w.shards {
+			sh := &wd.w.shards[i]
+			sh.mu.Lock()
+			rings := make([]snapRing, 0, len(sh.slab))
+			for _, r := range sh.slab {
+				if _, live := sh.idx[r.key]; !live || len(r.marks) == 0 {
+					continue
+				}
+				ms := make([]snapMark, len(r.marks))
+				for j, m := range r.marks {
+					ms[j] = snapMark{m.at, m.value, m.other, m.tag}
+				}
+				rings = append(rings, snapRing{r.key, ms})
+			}
+			sh.mu.Unlock()
+			if err := put(snapChunk{Kind: wd.kind, Rings: rings}); err != nil {
+				return err
+			}
+		}
+	}
+	return put(snapChunk{Kind: "end"})
+}
+
+// ReadSnapshot loads a snapshot written by WriteSnapshot into a new engine, before it
+// decides anything, and returns its header.
+func (e *Engine) ReadSnapshot(r io.Reader) (SnapshotHeader, error) {
+	dec := gob.NewDecoder(r)
+	var h SnapshotHeader
+	if err := dec.Decode(&h); err != nil {
+		return h, fmt.Errorf("snapshot header: %w", err)
+	}
+	if h.Version != snapshotVersion {
+		return h, fmt.Errorf("snapshot version %d, this build reads %d: %w", h.Version, snapshotVersion, ErrInvalid)
+	}
+	for {
+		var c snapChunk
+		if err := dec.Decode(&c); err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF // "end" never came: a torn snapshot
+			}
+			return h, fmt.Errorf("snapshot: %w", err)
+		}
+		switch c.Kind {
+		case "end":
+			return h, nil
+		case "numbers", "accounts":
+			for _, en := range c.Entries {
+				var err error
+				if c.Kind == "numbers" {
+					err = e.st.Lists.AddNumber(en)
+				} else {
+					err = e.st.Lists.AddAccount(en)
+				}
+				if err != nil && !errors.Is(err, ErrConflict) {
+					return h, fmt.Errorf("snapshot %s %s: %w", c.Kind, en.Value, err)
+				}
+			}
+		case "stops", "cutoffs":
+			t := &e.st.stops
+			if c.Kind == "cutoffs" {
+				t = &e.st.cutoffs
+			}
+			for _, o := range c.Orders {
+				sh := &t.shards[mix(o.Key)%64]
+				sh.mu.Lock()
+				sh.m[o.Key] = o.ID
+				sh.mu.Unlock()
+			}
+		case "payer_to", "victims":
+			w := e.st.payerTo
+			if c.Kind == "victims" {
+				w = e.st.victims
+			}
+			for _, rg := range c.Rings {
+				for _, m := range rg.Marks {
+					w.add(rg.Key, mark{at: m.At, value: m.Value, other: m.Other, tag: m.Tag}, true)
+				}
+			}
+		default:
+			return h, fmt.Errorf("snapshot: unknown chunk %q: %w", c.Kind, ErrInvalid)
+		}
+	}
+}

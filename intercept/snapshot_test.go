@@ -1,0 +1,103 @@
+package intercept_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/lanjie/lanjie/intercept"
+	it "github.com/lanjie/lanjie/intercept/intercepttest"
+)
+
+// A snapshot carries lists, orders in force and the long windows into a new engine,
+// and reading the journal tail over it again changes nothing.
+func TestSnapshotRoundTrip(t *testing.T) {
+	e := it.Engine(t)
+	e.SetEvaluator(reportStops{})
+	it.Black(t, e, "+85512345678")
+	it.White(t, e, "+8695588")
+	if err := e.State().Lists.AddNumber(intercept.Entry{Value: "+86170", Prefix: true, List: intercept.ListGray, Reason: "virtual"}); err != nil {
+		t.Fatal(err)
+	}
+	evs := []*intercept.Event{
+		it.Transfer("t-1", it.T0, "6222020000000001", "+8613800000001", "6228480000000002", 500),
+		it.Report("r-1", it.T0.Add(time.Minute), "+8613800000009", []string{"+85598765432"}, []string{"6228480000000002"}),
+	}
+	var decisions []*intercept.Decision
+	for _, ev := range evs {
+		d, err := e.Decide(context.Background(), ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		decisions = append(decisions, d)
+	}
+	var buf bytes.Buffer
+	if err := e.WriteSnapshot(&buf, intercept.SnapshotHeader{Seq: 42, Extra: []byte("rules")}); err != nil {
+		t.Fatal(err)
+	}
+
+	e2 := it.Engine(t)
+	h, err := e2.ReadSnapshot(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Seq != 42 || string(h.Extra) != "rules" {
+		t.Errorf("header %+v", h)
+	}
+	// Replaying the journal tail over the snapshot is idempotent.
+	for i, ev := range evs {
+		e2.Restore(context.Background(), ev, decisions[i])
+		e2.Restore(context.Background(), ev, decisions[i])
+	}
+	st, at := e2.State(), it.T0.Add(time.Hour)
+	checks := []struct {
+		name string
+		ok   bool
+	}{
+		{"black number", st.Lists.Number("+85512345678", at).List == intercept.ListBlack},
+		{"white number", st.Lists.Number("+8695588", at).List == intercept.ListWhite},
+		{"gray range", st.Lists.Number("+8617012345678", at).List == intercept.ListGray},
+		{"reported suspect black", st.Lists.Number("+85598765432", at).List == intercept.ListBlack},
+		{"reported account black", st.Lists.Account("6228480000000002", at).List == intercept.ListBlack},
+		{"paid before", st.PaidBefore("6222020000000001", "6228480000000002", at)},
+		{"one victim", st.Victims("6228480000000002", at) == 1},
+	}
+	for _, c := range checks {
+		if !c.ok {
+			t.Errorf("after snapshot and replay: %s does not hold", c.name)
+		}
+	}
+	if _, ok := st.Stopped("6228480000000002"); !ok {
+		t.Error("the stop-payment order in force was lost")
+	}
+	if n, _, _ := st.PayeeTransfers("6228480000000002", it.T0.Add(time.Minute), 10*time.Minute); n != 1 {
+		t.Errorf("payee window counts %d transfers after a double replay, want 1", n)
+	}
+	d, err := e2.Decide(context.Background(), evs[0])
+	if err != nil || !d.Duplicate {
+		t.Errorf("a replayed event decided again: %+v, %v", d, err)
+	}
+}
+
+func TestSnapshotTornIsAnError(t *testing.T) {
+	e := it.Engine(t)
+	it.Black(t, e, "+85512345678")
+	var buf bytes.Buffer
+	if err := e.WriteSnapshot(&buf, intercept.SnapshotHeader{Seq: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := it.Engine(t).ReadSnapshot(bytes.NewReader(buf.Bytes()[:buf.Len()-10])); err == nil {
+		t.Fatal("read a truncated snapshot without error")
+	}
+}
+
+// reportStops stops the accounts a report names.
+type reportStops struct{}
+
+func (reportStops) Evaluate(st *intercept.State, ev *intercept.Event, out *intercept.Outcome) {
+	if ev.Kind == intercept.KindReport {
+		out.Matched = append(out.Matched, intercept.Match{Rule: "r", Score: 100,
+			Actions: []intercept.RuleAction{{Type: intercept.ActStopPayment, Target: "suspect_accounts"}}})
+	}
+}
