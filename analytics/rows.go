@@ -41,11 +41,18 @@ type row struct {
 
 func yyyymm(t time.Time) int { return t.UTC().Year()*100 + int(t.UTC().Month()) }
 
-// ts is a DateTime value: whole seconds, UTC, never before 1970 (18.16 and current
-// servers both store DateTime as unsigned seconds).
+// maxDateTime is the last second a DateTime holds (unsigned 32-bit seconds); later
+// times wrap around silently on the server.
+var maxDateTime = time.Date(2105, 12, 31, 23, 59, 59, 0, time.UTC)
+
+// ts is a DateTime value: whole seconds, UTC, clamped to 1970..2105 (18.16 and
+// current servers both store DateTime as unsigned 32-bit seconds).
 func ts(t time.Time) time.Time {
-	if t.Unix() < 0 {
+	switch {
+	case t.Unix() < 0:
 		return time.Unix(0, 0).UTC()
+	case t.After(maxDateTime):
+		return maxDateTime
 	}
 	return t.UTC().Truncate(time.Second)
 }
@@ -92,17 +99,26 @@ func rowsOf(r intercept.Record, out []row) ([]row, error) {
 		add(tDecisions, d.EventID, d.Kind, ts(ev.At), uint8(d.Score), d.Level.String(), rulesHit, scores, whys,
 			shadow, errs, types, targets, ids, uint32(min(max(d.LatencyUS, 0), 1<<32-1)))
 		amount := ev.Amount
-		if ev.Kind == intercept.KindReport {
+		if ev.Kind == intercept.KindReport && len(ev.SuspectAccounts) == 1 {
+			// A report's loss belongs to its one account; spread over several it would
+			// be counted once per account, so those orders carry no amount.
 			amount = ev.AmountLost
+		} else if ev.Kind == intercept.KindReport {
+			amount = 0
 		}
 		for _, a := range d.Actions {
 			switch {
 			case a.Existing:
 				// the order already in force was recorded when it was issued
 			case a.Type == intercept.ActWarn:
-				add(tWarnings, a.TaskID, a.Phone, a.Tier, "queued", "", ts(ev.At), ev.ID, "", "")
+				// Issued when journaled, not when the event happened (feeds come late).
+				add(tWarnings, a.TaskID, a.Phone, a.Tier, "queued", "", ts(r.At), ev.ID, "", "")
 			case a.OrderID != "":
-				add(tOrders, a.OrderID, string(a.Type), "pending", ts(ev.At), a.Bank+a.Operator, a.Account, a.Phone,
+				org := a.Bank
+				if org == "" {
+					org = a.Operator
+				}
+				add(tOrders, a.OrderID, string(a.Type), "pending", ts(r.At), org, a.Account, a.Phone,
 					int64(amount), ev.ID, a.Rule, "engine", "", "")
 			}
 		}
