@@ -23,18 +23,28 @@ func BenchmarkLoad10M(b *testing.B) {
 		l := intercept.NewLists()
 		l.Reserve(half, half)
 		added := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-		num := []byte("+8619900000000")
-		acct := []byte("6228480000000000000")
-		for i := range half {
-			// Distinct synthetic values, built without fmt so the loop measures the lists.
-			n := strconv.AppendInt(num[:6], int64(i), 10)
-			if err := l.AddNumber(intercept.Entry{Value: string(n), List: intercept.ListBlack, Reason: "reported scam number", Source: "report", Who: "bench", Added: added}); err != nil {
-				b.Fatal(err)
+		// Distinct synthetic values, built without fmt so the loop measures the lists;
+		// numbers and accounts load in parallel, as Lists.Load does.
+		numbers := func(yield func(intercept.Entry) bool) {
+			num := []byte("+8619900000000")
+			for i := range half {
+				n := strconv.AppendInt(num[:6], int64(i), 10)
+				if !yield(intercept.Entry{Value: string(n), List: intercept.ListBlack, Reason: "reported scam number", Source: "report", Who: "bench", Added: added}) {
+					return
+				}
 			}
-			a := strconv.AppendInt(acct[:7], int64(i), 10)
-			if err := l.AddAccount(intercept.Entry{Value: string(a), List: intercept.ListBlack, Reason: "mule account", Source: "bank", Who: "bench", Added: added}); err != nil {
-				b.Fatal(err)
+		}
+		accounts := func(yield func(intercept.Entry) bool) {
+			acct := []byte("6228480000000000000")
+			for i := range half {
+				a := strconv.AppendInt(acct[:7], int64(i), 10)
+				if !yield(intercept.Entry{Value: string(a), List: intercept.ListBlack, Reason: "mule account", Source: "bank", Who: "bench", Added: added}) {
+					return
+				}
 			}
+		}
+		if err := l.Load(numbers, accounts); err != nil {
+			b.Fatal(err)
 		}
 		elapsed := time.Since(start)
 		runtime.GC()

@@ -1,6 +1,7 @@
 package intercept
 
 import (
+	"errors"
 	"fmt"
 	"iter"
 	"sync"
@@ -461,4 +462,27 @@ func accountString(k accountKey) string {
 		n += copy(buf[n:], tmp[i:])
 	}
 	return string(buf[:n])
+}
+
+// Load adds numbers and accounts in bulk, the two in parallel (they share no lock).
+// It stops each at its first bad entry and returns the errors joined.
+func (l *Lists) Load(numbers, accounts iter.Seq[Entry]) error {
+	var wg sync.WaitGroup
+	var nerr, aerr error
+	load := func(seq iter.Seq[Entry], add func(Entry) error, err *error) {
+		defer wg.Done()
+		if seq == nil {
+			return
+		}
+		for e := range seq {
+			if *err = add(e); *err != nil {
+				return
+			}
+		}
+	}
+	wg.Add(2)
+	go load(numbers, l.AddNumber, &nerr)
+	go load(accounts, l.AddAccount, &aerr)
+	wg.Wait()
+	return errors.Join(nerr, aerr)
 }

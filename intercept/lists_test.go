@@ -972,3 +972,25 @@ func BenchmarkListsLookup(b *testing.B) {
 		})
 	})
 }
+
+func TestInternerOverflowsPastCOWLimit(t *testing.T) {
+	var in interner
+	in.init()
+	ids := map[uint32]string{}
+	for i := range cowLimit + 100 {
+		s := fmt.Sprintf("reason %d", i)
+		id := in.id(s)
+		if prev, dup := ids[id]; dup {
+			t.Fatalf("id %d given to %q and %q", id, prev, s)
+		}
+		ids[id] = s
+		if in.id(s) != id {
+			t.Fatalf("%q got a second id", s)
+		}
+	}
+	for id, s := range ids {
+		if got := in.str(id); got != s {
+			t.Fatalf("str(%d) = %q, want %q", id, got, s)
+		}
+	}
+}
