@@ -50,6 +50,7 @@ func (e *CompileError) Unwrap() error { return intercept.ErrInvalid }
 type Compiled struct {
 	Rule
 	prog  *vm.Program
+	guard guardFunc // nil, or a Go test the rule cannot match without
 	kinds [8]bool
 }
 
@@ -77,7 +78,7 @@ func Compile(r Rule) (*Compiled, error) {
 	if err != nil {
 		return nil, compileError(r.ID, err)
 	}
-	c := &Compiled{Rule: r, prog: prog}
+	c := &Compiled{Rule: r, prog: prog, guard: firstGuard(tree.Node)}
 	for _, k := range r.Kinds {
 		c.kinds[intercept.ParseKind(k)] = true
 	}

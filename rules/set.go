@@ -67,6 +67,9 @@ func (s *Set) Evaluate(st *intercept.State, ev *intercept.Event, out *intercept.
 	env := s.envs.Get().(*Env)
 	env.load(st, ev)
 	for _, c := range rs {
+		if c.guard != nil && !c.guard(env) {
+			continue
+		}
 		env.evidence = env.evidence[:0]
 		res, err := env.machine.Run(c.prog, env)
 		if err != nil {
