@@ -37,6 +37,9 @@ type Shipper struct {
 	store     *Store
 }
 
+// linger is the longest the shipper waits to fill a batch at low rates.
+const linger = 250 * time.Millisecond
+
 // ShipStatus is the shipper's state, for /readyz, metrics and logs.
 type ShipStatus struct {
 	Connected bool          `json:"connected"`
@@ -122,9 +125,18 @@ func (s *Shipper) session(ctx context.Context) error {
 		return err
 	}
 	defer cur.Close()
-	lastLog := time.Now()
+	lastLog, lastInsert := time.Now(), time.Time{}
 	var rows []row
 	for {
+		// Linger: at low rates, gather up to a quarter second of records per batch
+		// rather than sending ClickHouse an INSERT (a new part) per fsync.
+		if wait := linger - time.Since(lastInsert); wait > 0 && s.j.Synced()-s.Status().Shipped < uint64(s.batch) {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(wait):
+			}
+		}
 		recs, err := cur.Next(s.batch)
 		if err != nil {
 			return err
@@ -150,6 +162,7 @@ func (s *Shipper) session(ctx context.Context) error {
 		if err := s.insert(ctx, st, rows, from); err != nil {
 			return err
 		}
+		lastInsert = time.Now()
 		last := recs[len(recs)-1].Seq
 		if err := st.conn.Exec(ctx, "INSERT INTO ship_progress (seq, at) SELECT ?, now()", last); err != nil {
 			return fmt.Errorf("ship progress: %w", err)
