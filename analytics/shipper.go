@@ -37,8 +37,12 @@ type Shipper struct {
 	store     *Store
 }
 
-// linger is the longest the shipper waits to fill a batch at low rates.
-const linger = 250 * time.Millisecond
+// linger is the longest the shipper waits to fill a batch at low rates, when fewer
+// than lingerBelow records wait; at high rates batches fill by themselves.
+const (
+	linger      = 250 * time.Millisecond
+	lingerBelow = 2000
+)
 
 // ShipStatus is the shipper's state, for /readyz, metrics and logs.
 type ShipStatus struct {
@@ -78,6 +82,9 @@ func (s *Shipper) Run(ctx context.Context) error {
 		err := s.session(ctx)
 		if ctx.Err() != nil {
 			break
+		}
+		if s.Status().Connected {
+			backoff = 500 * time.Millisecond // it worked for a while: retry soon
 		}
 		s.mu.Lock()
 		s.connected, s.lastErr = false, err.Error()
@@ -130,7 +137,7 @@ func (s *Shipper) session(ctx context.Context) error {
 	for {
 		// Linger: at low rates, gather up to a quarter second of records per batch
 		// rather than sending ClickHouse an INSERT (a new part) per fsync.
-		if wait := linger - time.Since(lastInsert); wait > 0 && s.j.Synced()-s.Status().Shipped < uint64(s.batch) {
+		if wait := linger - time.Since(lastInsert); wait > 0 && s.j.Synced()-s.Status().Shipped < lingerBelow {
 			select {
 			case <-ctx.Done():
 				return ctx.Err()

@@ -28,8 +28,7 @@ func newSeen(size int) *seen {
 	s := &seen{perShard: max(size/64, 1)}
 	for i := range s.shards {
 		sh := &s.shards[i]
-		sh.m = make(map[uint64]*Decision, s.perShard)
-		sh.fifo = make([]uint64, 0, s.perShard)
+		sh.m = make(map[uint64]*Decision)
 		sh.cond.L = &sh.mu
 	}
 	return s

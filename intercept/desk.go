@@ -194,6 +194,8 @@ func (e *Engine) Restore(ctx context.Context, ev *Event, d *Decision) {
 			e.st.stops.claim(a.Account, a.OrderID)
 		case ActCutoff:
 			e.st.cutoffs.claim(a.Phone, a.OrderID)
+		case ActFreezeRequest:
+			e.st.freezes.claim(a.Account, a.OrderID)
 		}
 	}
 	e.seen.done(nd)

@@ -289,7 +289,8 @@ func (e *Engine) issue(ev *Event, acts []Action, typ ActionType, t target, tier,
 		if t.account == "" {
 			return acts
 		}
-		a.OrderID = e.newID("FR")
+		id, fresh := e.st.freezes.claim(t.account, e.newID("FR"))
+		a.OrderID, a.Existing = id, !fresh
 	case ActCutoff:
 		// Never cut an official number: a spoof is stopped at the gateway, not at 95588.
 		if t.phone == "" || e.st.Lists.Number(t.phone, ev.At).List == ListWhite {
@@ -313,9 +314,11 @@ func (e *Engine) newID(prefix string) string {
 }
 
 // ReleaseStop lifts the stop-payment in force on account a (released, expired or
-// granted on appeal). It reports whether there was one.
+// granted on appeal), and any pending freeze request on it. It reports whether there
+// was a stop.
 func (e *Engine) ReleaseStop(a string) bool {
 	e.profiles.Invalidate(a)
+	e.st.freezes.release(a)
 	return e.st.stops.release(a)
 }
 

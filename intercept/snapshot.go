@@ -8,14 +8,13 @@ import (
 	"time"
 )
 
-// A snapshot holds what the journal tail cannot rebuild: the lists, the orders in
-// force, and the long-memory windows (who paid whom, who reported whom). Short
-// windows and the duplicate table are rebuilt by replaying the journal segments
-// kept after the snapshot. The snapshot is taken while decisions run; every state
-// change it may have half-caught is in the journal after its seq, and replaying that
-// tail is idempotent (lists are set in order, window replays merge, orders and
-// duplicates are claimed once), so snapshot plus tail is the state at the end of
-// the journal.
+// A snapshot holds the engine's memory: the lists, the orders in force, every window
+// with the contact event ids, and the duplicate table's decisions. Restart loads it
+// and replays only the journal after its seq. It is taken while decisions run; every
+// state change it may have half-caught is in the journal after its seq, and replaying
+// that tail is idempotent (lists are set in order, window replays merge, orders and
+// duplicates are claimed once), so snapshot plus tail is the state at the end of the
+// journal.
 
 const snapshotVersion = 1
 
@@ -28,10 +27,28 @@ type SnapshotHeader struct {
 }
 
 type snapChunk struct {
-	Kind    string // "numbers", "accounts", "stops", "cutoffs", "payer_to", "victims", "end"
-	Entries []Entry
-	Orders  []snapOrder
-	Rings   []snapRing
+	Kind      string // "numbers", "accounts", "stops", "cutoffs", a window's name, "refs", "seen", "end"
+	Entries   []Entry
+	Orders    []snapOrder
+	Rings     []snapRing
+	Refs      []snapRef
+	Decisions []Decision
+}
+
+type snapRef struct {
+	Seq uint64
+	ID  string
+}
+
+// windows names the engine's windows in snapshots.
+func (st *State) windows() []struct {
+	name string
+	w    *window
+} {
+	return []struct {
+		name string
+		w    *window
+	}{{"payer_to", st.payerTo}, {"victims", st.victims}, {"payees", st.payees}, {"callees", st.callees}, {"contacts", st.contacts}}
 }
 
 type snapOrder struct {
@@ -90,7 +107,7 @@ func (e *Engine) WriteSnapshot(w io.Writer, h SnapshotHeader) error {
 	for _, o := range []struct {
 		kind string
 		t    *orderTable
-	}{{"stops", &e.st.stops}, {"cutoffs", &e.st.cutoffs}} {
+	}{{"stops", &e.st.stops}, {"cutoffs", &e.st.cutoffs}, {"freezes", &e.st.freezes}} {
 		var buf []snapOrder
 		for i := range o.t.shards {
 			sh := &o.t.shards[i]
@@ -104,10 +121,7 @@ func (e *Engine) WriteSnapshot(w io.Writer, h SnapshotHeader) error {
 			return err
 		}
 	}
-	for _, wd := range []struct {
-		kind string
-		w    *window
-	}{{"payer_to", e.st.payerTo}, {"victims", e.st.victims}} {
+	for _, wd := range e.st.windows() {
 		for i := range wd.w.shards {
 			sh := &wd.w.shards[i]
 			sh.mu.Lock()
@@ -123,9 +137,37 @@ func (e *Engine) WriteSnapshot(w io.Writer, h SnapshotHeader) error {
 				rings = append(rings, snapRing{r.key, ms})
 			}
 			sh.mu.Unlock()
-			if err := put(snapChunk{Kind: wd.kind, Rings: rings}); err != nil {
+			if err := put(snapChunk{Kind: wd.name, Rings: rings}); err != nil {
 				return err
 			}
+		}
+	}
+	var refs []snapRef
+	for i := range e.st.refs.slots {
+		mu := &e.st.refs.mu[i/1024]
+		mu.Lock()
+		if s := e.st.refs.slots[i]; s.seq != 0 {
+			refs = append(refs, snapRef{s.seq, s.id})
+		}
+		mu.Unlock()
+	}
+	if err := put(snapChunk{Kind: "refs", Refs: refs}); err != nil {
+		return err
+	}
+	for i := range e.seen.shards {
+		sh := &e.seen.shards[i]
+		sh.mu.Lock()
+		ds := make([]Decision, 0, len(sh.fifo))
+		for k := range len(sh.fifo) {
+			// oldest first, so a restore evicts in the same order
+			h := sh.fifo[(sh.pos+k)%len(sh.fifo)]
+			if d, ok := sh.m[h]; ok && d.ready && !d.abandoned {
+				ds = append(ds, *d)
+			}
+		}
+		sh.mu.Unlock()
+		if err := put(snapChunk{Kind: "seen", Decisions: ds}); err != nil {
+			return err
 		}
 	}
 	return put(snapChunk{Kind: "end"})
@@ -165,25 +207,43 @@ func (e *Engine) ReadSnapshot(r io.Reader) (SnapshotHeader, error) {
 					return h, fmt.Errorf("snapshot %s %s: %w", c.Kind, en.Value, err)
 				}
 			}
-		case "stops", "cutoffs":
-			t := &e.st.stops
-			if c.Kind == "cutoffs" {
-				t = &e.st.cutoffs
-			}
+		case "stops", "cutoffs", "freezes":
+			t := map[string]*orderTable{"stops": &e.st.stops, "cutoffs": &e.st.cutoffs, "freezes": &e.st.freezes}[c.Kind]
 			for _, o := range c.Orders {
 				sh := &t.shards[mix(o.Key)%64]
 				sh.mu.Lock()
 				sh.m[o.Key] = o.ID
 				sh.mu.Unlock()
 			}
-		case "payer_to", "victims":
-			w := e.st.payerTo
-			if c.Kind == "victims" {
-				w = e.st.victims
+		case "payer_to", "victims", "payees", "callees", "contacts":
+			var w *window
+			for _, wd := range e.st.windows() {
+				if wd.name == c.Kind {
+					w = wd.w
+				}
 			}
 			for _, rg := range c.Rings {
 				for _, m := range rg.Marks {
 					w.add(rg.Key, mark{at: m.At, value: m.Value, other: m.Other, tag: m.Tag}, true)
+				}
+			}
+		case "refs":
+			r := e.st.refs
+			for _, ref := range c.Refs {
+				r.slots[ref.Seq%uint64(len(r.slots))] = refSlot{seq: ref.Seq, id: ref.ID}
+				if ref.Seq > r.seq.Load() {
+					r.seq.Store(ref.Seq)
+				}
+			}
+		case "seen":
+			for i := range c.Decisions {
+				d := &c.Decisions[i]
+				nd, first := e.seen.claim(d.EventID)
+				if first {
+					id := nd.EventID
+					*nd = *d
+					nd.EventID = id
+					e.seen.done(nd)
 				}
 			}
 		default:

@@ -45,6 +45,13 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if h.Seq != 42 || string(h.Extra) != "rules" {
 		t.Errorf("header %+v", h)
 	}
+	// The snapshot alone answers duplicates and holds the short windows.
+	if d, err := e2.Decide(context.Background(), evs[1]); err != nil || !d.Duplicate || d.Level != decisions[1].Level {
+		t.Errorf("a snapshotted event decided again: %+v, %v", d, err)
+	}
+	if n, _, _ := e2.State().PayeeTransfers("6228480000000002", it.T0.Add(time.Minute), 10*time.Minute); n != 1 {
+		t.Errorf("payee window from the snapshot counts %d transfers, want 1", n)
+	}
 	// Replaying the journal tail over the snapshot is idempotent.
 	for i, ev := range evs {
 		e2.Restore(context.Background(), ev, decisions[i])

@@ -43,6 +43,7 @@ type State struct {
 
 	stops   orderTable // account -> stop-payment order
 	cutoffs orderTable // number -> cutoff order
+	freezes orderTable // account -> freeze request awaiting the desk
 
 	profiles *Profiles
 
@@ -73,6 +74,7 @@ func newState(s Settings, lists *Lists, profiles *Profiles) *State {
 	}
 	st.stops.init()
 	st.cutoffs.init()
+	st.freezes.init()
 	for _, p := range s.VirtualPrefixes {
 		if k, d, ok := numberKey(p); ok {
 			st.virtual = append(st.virtual, virtualRange{k, d})

@@ -54,9 +54,9 @@ func newWindow(keys, depth int, horizonMS int64) *window {
 	}
 	w := &window{shards: make([]windowShard, windowShards), perShard: per, depth: depth, horizon: horizonMS}
 	for i := range w.shards {
-		// Sized up front: growing a map of a million keys mid-stream stalls decisions.
-		w.shards[i].idx = make(map[uint64]int32, per)
-		w.shards[i].slab = make([]windowRing, 0, per)
+		// Not sized up front: Go maps grow a table of 1024 slots at a time, so growth
+		// never stalls a decision, and an idle engine costs little memory.
+		w.shards[i].idx = make(map[uint64]int32)
 	}
 	return w
 }

@@ -84,7 +84,7 @@ func NewMain(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (
 	if err := m.lockDataDir(); err != nil {
 		return nil, err
 	}
-	j, err := analytics.OpenJournal(filepath.Join(cfg.DataDir, "journal"), analytics.JournalOptions{KeepFor: cfg.Engine.WindowHorizon}, log)
+	j, err := analytics.OpenJournal(filepath.Join(cfg.DataDir, "journal"), analytics.JournalOptions{}, log)
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +131,8 @@ func (m *Main) restore(ctx context.Context) error {
 		latest[r.ID] = r
 	}
 	n := 0
-	err = m.journal.Replay(ctx, 1, func(r intercept.Record) error {
+	// The snapshot holds everything up to its seq; only the journal after it replays.
+	err = m.journal.Replay(ctx, m.snapSeq.Load()+1, func(r intercept.Record) error {
 		n++
 		handled, err := m.desk.Restore(ctx, r)
 		if err != nil || handled {
@@ -295,8 +296,8 @@ func (m *Main) lockDataDir() error {
 	return nil
 }
 
-// ready is /readyz: the journal must work; ClickHouse lag is reported, and only makes
-// the console unready if shipping was configured and has never connected.
+// ready is /readyz: the console is ready while its journal works. ClickHouse lag is
+// reported but never makes it unready: decisions go on while history waits.
 func (m *Main) ready() (bool, any) {
 	detail := map[string]any{"journal_seq": m.journal.Synced()}
 	ok := true
