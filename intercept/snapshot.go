@@ -123,20 +123,14 @@ func (e *Engine) WriteSnapshot(w io.Writer, h SnapshotHeader) error {
 	}
 	for _, wd := range e.st.windows() {
 		for i := range wd.w.shards {
-			sh := &wd.w.shards[i]
-			sh.mu.Lock()
-			rings := make([]snapRing, 0, len(sh.slab))
-			for _, r := range sh.slab {
-				if _, live := sh.idx[r.key]; !live || len(r.marks) == 0 {
-					continue
-				}
-				ms := make([]snapMark, len(r.marks))
-				for j, m := range r.marks {
+			var rings []snapRing
+			wd.w.each(i, func(key uint64, marks []mark) {
+				ms := make([]snapMark, len(marks))
+				for j, m := range marks {
 					ms[j] = snapMark{m.at, m.value, m.other, m.tag}
 				}
-				rings = append(rings, snapRing{r.key, ms})
-			}
-			sh.mu.Unlock()
+				rings = append(rings, snapRing{key, ms})
+			})
 			if err := put(snapChunk{Kind: wd.name, Rings: rings}); err != nil {
 				return err
 			}

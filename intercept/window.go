@@ -15,26 +15,35 @@ type mark struct {
 	tag   uint32 // contact risk bits
 }
 
-// windowRing holds the latest marks of one key, oldest overwritten first.
+// windowRing holds the latest marks of one key, oldest overwritten first. It lives
+// in the map slot itself, and its first two marks inline: most keys see one or two
+// marks, and a lookup then costs one cache miss instead of three pointer hops.
 type windowRing struct {
-	key   uint64
-	marks []mark
-	next  int // when full: index of the oldest mark
+	n, next uint8   // marks held; when n == depth, the index of the oldest
+	inline  [2]mark // marks 0 and 1
+	more    []mark  // marks 2 .. depth-1
+}
+
+func (r *windowRing) at(i int) *mark {
+	if i < len(r.inline) {
+		return &r.inline[i]
+	}
+	return &r.more[i-len(r.inline)]
 }
 
 type windowShard struct {
-	mu    sync.Mutex
-	idx   map[uint64]int32 // key -> slab index
-	slab  []windowRing     // insertion order; when full, slab[evict] is the oldest key
-	evict int
-	_     [32]byte
+	mu   sync.Mutex
+	m    map[uint64]windowRing
+	fifo []uint64 // keys in insertion order; when full, fifo[pos] is the oldest
+	pos  int
+	_    [24]byte
 }
 
 // window is a bounded, sharded table of sliding windows keyed by entity. Memory is
 // bounded by keys × depth marks: when a shard is full the key inserted longest ago is
 // dropped, and each key keeps only its depth latest marks (counts saturate at depth).
 // Marks older than horizon are ignored by queries; a full ring overwrites its oldest.
-// Memory: about keys × (depth × 32 + 64) bytes at most.
+// Memory: about keys × (depth × 32 + 112) bytes at most.
 type window struct {
 	shards   []windowShard
 	perShard int
@@ -49,14 +58,12 @@ func newWindow(keys, depth int, horizonMS int64) *window {
 	if per < 1 {
 		per = 1
 	}
-	if depth < 1 {
-		depth = 1
-	}
+	depth = min(max(depth, 1), 255)
 	w := &window{shards: make([]windowShard, windowShards), perShard: per, depth: depth, horizon: horizonMS}
 	for i := range w.shards {
 		// Not sized up front: Go maps grow a table of 1024 slots at a time, so growth
 		// never stalls a decision, and an idle engine costs little memory.
-		w.shards[i].idx = make(map[uint64]int32)
+		w.shards[i].m = make(map[uint64]windowRing)
 	}
 	return w
 }
@@ -72,36 +79,35 @@ func (w *window) add(key uint64, m mark, once bool) {
 	sh := w.shard(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	i, ok := sh.idx[key]
+	r, ok := sh.m[key]
 	if !ok {
-		if len(sh.slab) < w.perShard {
-			sh.slab = append(sh.slab, windowRing{key: key})
-			i = int32(len(sh.slab) - 1)
+		if len(sh.fifo) < w.perShard {
+			sh.fifo = append(sh.fifo, key)
 		} else {
-			i = int32(sh.evict)
-			delete(sh.idx, sh.slab[i].key)
-			sh.slab[i].key, sh.slab[i].marks, sh.slab[i].next = key, sh.slab[i].marks[:0], 0
-			sh.evict = (sh.evict + 1) % w.perShard
+			delete(sh.m, sh.fifo[sh.pos])
+			sh.fifo[sh.pos] = key
+			sh.pos = (sh.pos + 1) % w.perShard
 		}
-		sh.idx[key] = i
 	}
-	r := &sh.slab[i]
 	if once {
-		for _, x := range r.marks {
-			if x.at == m.at && x.other == m.other {
+		for i := range int(r.n) {
+			if x := r.at(i); x.at == m.at && x.other == m.other {
 				return
 			}
 		}
 	}
-	if len(r.marks) < w.depth {
-		if r.marks == nil {
-			r.marks = make([]mark, 0, min(2, w.depth)) // most keys see one or two marks
-		}
-		r.marks = append(r.marks, m)
-		return
+	switch {
+	case int(r.n) < w.depth && int(r.n) < len(r.inline):
+		r.inline[r.n] = m
+		r.n++
+	case int(r.n) < w.depth:
+		r.more = append(r.more, m)
+		r.n++
+	default:
+		*r.at(int(r.next)) = m
+		r.next = uint8((int(r.next) + 1) % w.depth)
 	}
-	r.marks[r.next] = m
-	r.next = (r.next + 1) % w.depth
+	sh.m[key] = r
 }
 
 // marks appends to buf the marks of key with from <= at <= to, in no particular order.
@@ -110,9 +116,9 @@ func (w *window) marks(key uint64, from, to int64, buf []mark) []mark {
 	from = max(from, to-w.horizon)
 	sh := w.shard(key)
 	sh.mu.Lock()
-	if i, ok := sh.idx[key]; ok {
-		for _, m := range sh.slab[i].marks {
-			if m.at >= from && m.at <= to {
+	if r, ok := sh.m[key]; ok {
+		for i := range int(r.n) {
+			if m := *r.at(i); m.at >= from && m.at <= to {
 				buf = append(buf, m)
 			}
 		}
@@ -125,11 +131,32 @@ func (w *window) marks(key uint64, from, to int64, buf []mark) []mark {
 func (w *window) all(key uint64, buf []mark) []mark {
 	sh := w.shard(key)
 	sh.mu.Lock()
-	if i, ok := sh.idx[key]; ok {
-		buf = append(buf, sh.slab[i].marks...)
+	if r, ok := sh.m[key]; ok {
+		for i := range int(r.n) {
+			buf = append(buf, *r.at(i))
+		}
 	}
 	sh.mu.Unlock()
 	return buf
+}
+
+// each calls fn for every key of one shard with its marks, under the shard's lock.
+func (w *window) each(shard int, fn func(key uint64, ms []mark)) {
+	sh := &w.shards[shard]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	var buf []mark
+	for _, k := range sh.fifo {
+		r, ok := sh.m[k]
+		if !ok || r.n == 0 {
+			continue
+		}
+		buf = buf[:0]
+		for i := range int(r.n) {
+			buf = append(buf, *r.at(i))
+		}
+		fn(k, buf)
+	}
 }
 
 // keys returns how many keys the window holds.
@@ -138,7 +165,7 @@ func (w *window) keys() int {
 	for i := range w.shards {
 		sh := &w.shards[i]
 		sh.mu.Lock()
-		n += len(sh.idx)
+		n += len(sh.m)
 		sh.mu.Unlock()
 	}
 	return n

@@ -131,13 +131,13 @@ func TestWindowKeysBounded(t *testing.T) {
 		total := 0
 		for i := range w.shards {
 			sh := &w.shards[i]
-			total += len(sh.slab)
-			if len(sh.idx) != len(sh.slab) {
-				t.Errorf("shard %d: %d keys indexed, %d in slab", i, len(sh.idx), len(sh.slab))
+			total += len(sh.fifo)
+			if len(sh.m) != len(sh.fifo) {
+				t.Errorf("shard %d: %d keys held, %d in insertion order", i, len(sh.m), len(sh.fifo))
 			}
-			for key, j := range sh.idx {
-				if sh.slab[j].key != key {
-					t.Errorf("shard %d: idx[%d] = %d holds key %d", i, key, j, sh.slab[j].key)
+			for _, key := range sh.fifo {
+				if _, ok := sh.m[key]; !ok {
+					t.Errorf("shard %d: key %d in insertion order but not held", i, key)
 				}
 			}
 		}
@@ -156,7 +156,7 @@ func TestWindowDepth(t *testing.T) {
 			t.Fatalf("after mark %d (-want +got):\n%s", at, diff)
 		}
 	}
-	if n := len(w.shards[mix(5)%windowShards].slab[0].marks); n != 3 {
+	if n := w.shards[mix(5)%windowShards].m[5].n; n != 3 {
 		t.Errorf("ring holds %d marks, want 3", n)
 	}
 	// Depth below 1 is 1.
