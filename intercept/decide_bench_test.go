@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -87,7 +88,9 @@ func BenchmarkDecideParallel(b *testing.B) {
 	w, _ := world(b)
 	e := benchEngine(b, starterSet(b))
 	warm(b, w, e)
-	evs := w.Events(b.N)
+	// Goroutines take events 256 at a time; one may hold a part-used batch while
+	// another runs dry, so make enough for both.
+	evs := w.Events(b.N + 256*runtime.GOMAXPROCS(0))
 	var next sync.Mutex
 	i := 0
 	take := func(n int) []*intercept.Event {
