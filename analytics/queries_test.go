@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lanjie/lanjie/analytics/analyticstest"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/lanjie/lanjie/intercept"
@@ -67,7 +69,7 @@ func (f *histFixture) warning(w intercept.WarningStatus) {
 // store opens a fresh test database and loads the fixture into it.
 func (f *histFixture) store() *Store {
 	f.t.Helper()
-	st, err := Open(context.Background(), testDSN(f.t))
+	st, err := Open(context.Background(), analyticstest.DSN(f.t))
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lanjie/lanjie/analytics/analyticstest"
+
 	"github.com/lanjie/lanjie/intercept"
 	it "github.com/lanjie/lanjie/intercept/intercepttest"
 	"github.com/lanjie/lanjie/rules"
@@ -106,7 +108,7 @@ func duplicates(t *testing.T, st *Store) map[string]uint64 {
 }
 
 func TestShipperShipsEverythingExactlyOnce(t *testing.T) {
-	dsn := testDSN(t)
+	dsn := analyticstest.DSN(t)
 	j := openJ(t, t.TempDir(), JournalOptions{SegmentBytes: 16 << 10})
 	defer j.Close()
 	d := desk(t, j)
@@ -159,7 +161,7 @@ func TestShipperShipsEverythingExactlyOnce(t *testing.T) {
 // A batch that reached some tables but not ship_progress (the shipper died between
 // two INSERTs) is completed on restart without duplicating what arrived.
 func TestShipperCompletesAHalfShippedBatch(t *testing.T) {
-	dsn := testDSN(t)
+	dsn := analyticstest.DSN(t)
 	j := openJ(t, t.TempDir(), JournalOptions{})
 	defer j.Close()
 	d := desk(t, j)

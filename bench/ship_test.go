@@ -3,62 +3,16 @@ package bench
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/lanjie/lanjie/analytics"
+	"github.com/lanjie/lanjie/analytics/analyticstest"
 	"github.com/lanjie/lanjie/intercept"
 )
-
-// chDSN returns the DSN of a fresh database on the test ClickHouse, dropped when b
-// ends. Without LANJIE_CLICKHOUSE_TEST_DSN the benchmark skips, unless
-// LANJIE_CLICKHOUSE_TEST_REQUIRED=1, when it fails.
-func chDSN(b *testing.B) string {
-	b.Helper()
-	base := chBase(b)
-	opts, err := clickhouse.ParseDSN(base)
-	if err != nil {
-		b.Fatalf("LANJIE_CLICKHOUSE_TEST_DSN: %v", err)
-	}
-	db := fmt.Sprintf("lanjie_bench_%d_%d", time.Now().UnixNano()%1e9, rand.IntN(1e6))
-	b.Cleanup(func() {
-		opts.Auth.Database = "default"
-		conn, err := clickhouse.Open(opts)
-		if err != nil {
-			b.Errorf("drop bench database: %v", err)
-			return
-		}
-		defer conn.Close()
-		if err := conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+db); err != nil {
-			b.Errorf("drop bench database %s: %v", db, err)
-		}
-	})
-	i := strings.LastIndex(base, "/")
-	if i < len("clickhouse://") {
-		return base + "/" + db
-	}
-	return base[:i+1] + db
-}
-
-// chBase returns LANJIE_CLICKHOUSE_TEST_DSN, skipping b (or failing it, under
-// LANJIE_CLICKHOUSE_TEST_REQUIRED=1) when it is unset.
-func chBase(b *testing.B) string {
-	b.Helper()
-	base := os.Getenv("LANJIE_CLICKHOUSE_TEST_DSN")
-	if base == "" {
-		if os.Getenv("LANJIE_CLICKHOUSE_TEST_REQUIRED") == "1" {
-			b.Fatal("LANJIE_CLICKHOUSE_TEST_DSN is not set but LANJIE_CLICKHOUSE_TEST_REQUIRED=1: start it with `make clickhouse`")
-		}
-		b.Skip("no test ClickHouse: set LANJIE_CLICKHOUSE_TEST_DSN (make test does)")
-	}
-	return base
-}
 
 // history is the tables the shipper fills (not ship_progress).
 var history = []string{"events", "decisions", "orders", "list_changes", "warnings", "audit", "rule_changes"}
@@ -96,7 +50,7 @@ const shipRecords = 500_000
 // and creating the schema are outside it. rows/s counts the rows of every history
 // table; events/s the records. Target: 100,000 rows/s. Run with -benchtime 1x.
 func BenchmarkShip(b *testing.B) {
-	chBase(b) // skip before making the records when there is no ClickHouse
+	analyticstest.Base(b) // skip before making the records when there is no ClickHouse
 	recs := decidedRecords(b, shipRecords)
 	ctx := context.Background()
 	var shipped, rows uint64
@@ -104,7 +58,7 @@ func BenchmarkShip(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
-		dsn := chDSN(b)
+		dsn := analyticstest.DSN(b)
 		st, err := analytics.Open(ctx, dsn) // creates the schema
 		if err != nil {
 			b.Fatal(err)
@@ -208,7 +162,7 @@ func BenchmarkShipLag(b *testing.B) {
 
 // shipLag is BenchmarkShipLag with per events every lagTick.
 func shipLag(b *testing.B, per int) {
-	chBase(b) // skip before building the world when there is no ClickHouse
+	analyticstest.Base(b) // skip before building the world when there is no ClickHouse
 	w, _ := benchWorld(b)
 	ticks := int(lagDuration / lagTick)
 	ctx := context.Background()
@@ -219,7 +173,7 @@ func shipLag(b *testing.B, per int) {
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
-		dsn := chDSN(b)
+		dsn := analyticstest.DSN(b)
 		st, err := analytics.Open(ctx, dsn)
 		if err != nil {
 			b.Fatal(err)

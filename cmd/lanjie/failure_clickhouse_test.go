@@ -3,63 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
-
-// chTestDSN returns the DSN of a fresh database on the shared test ClickHouse, dropped
-// when the test ends: analytics' rule, LANJIE_CLICKHOUSE_TEST_DSN or skip, unless
-// LANJIE_CLICKHOUSE_TEST_REQUIRED=1.
-func chTestDSN(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("LANJIE_CLICKHOUSE_TEST_DSN")
-	if base == "" {
-		if os.Getenv("LANJIE_CLICKHOUSE_TEST_REQUIRED") == "1" {
-			t.Fatal("LANJIE_CLICKHOUSE_TEST_DSN is not set but LANJIE_CLICKHOUSE_TEST_REQUIRED=1: start it with `make clickhouse`")
-		}
-		t.Skip("no test ClickHouse: set LANJIE_CLICKHOUSE_TEST_DSN (make test does)")
-	}
-	return freshDatabase(t, base)
-}
-
-// freshDatabase returns base with its database replaced by a new name, and drops that
-// database when the test ends.
-func freshDatabase(t *testing.T, base string) string {
-	t.Helper()
-	opts, err := clickhouse.ParseDSN(base)
-	if err != nil {
-		t.Fatalf("clickhouse dsn %s: %v", base, err)
-	}
-	db := fmt.Sprintf("lanjie_failure_%d_%d", time.Now().UnixNano()%1e9, rand.IntN(1e6))
-	t.Cleanup(func() {
-		o := *opts
-		o.Auth.Database = "default"
-		conn, err := clickhouse.Open(&o)
-		if err != nil {
-			t.Errorf("drop test database: %v", err)
-			return
-		}
-		defer conn.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+db); err != nil {
-			t.Errorf("drop test database %s: %v", db, err)
-		}
-	})
-	i := strings.LastIndex(base, "/")
-	if i < len("clickhouse://") {
-		return base + "/" + db
-	}
-	return base[:i+1] + db
-}
 
 // openHistory connects to the database of dsn, which lanjie created.
 func openHistory(t *testing.T, dsn string) driver.Conn {

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lanjie/lanjie/analytics/analyticstest"
 )
 
 // lanjieRun is one test's children: every start of lanjie on the same data dir, with a log
@@ -85,7 +87,7 @@ func startClient(ctx context.Context, t *testing.T, c *feedClient) (done <-chan 
 }
 
 func TestCrashLosesNothingAcknowledged(t *testing.T) {
-	dsn := chTestDSN(t)
+	dsn := analyticstest.DSN(t)
 	began := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -192,7 +194,7 @@ func TestClickHouseOutageLosesNothing(t *testing.T) {
 			t.Errorf("stop the outage ClickHouse: %v", err)
 		}
 	})
-	dsn := freshDatabase(t, ch.dsn())
+	dsn := analyticstest.FreshDatabase(t, ch.dsn())
 	t.Cleanup(func() {
 		// Cleanups run last first: have it up again to drop the database, then stop it.
 		sctx, scancel := context.WithTimeout(context.Background(), 90*time.Second)

@@ -1,4 +1,6 @@
-package analytics
+// Package analyticstest gives tests and benchmarks a fresh database on the test
+// ClickHouse.
+package analyticstest
 
 import (
 	"context"
@@ -12,10 +14,9 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 )
 
-// testDSN returns the DSN of a fresh database on the test ClickHouse, dropped when the
-// test ends. Without LANJIE_CLICKHOUSE_TEST_DSN the test skips, unless
-// LANJIE_CLICKHOUSE_TEST_REQUIRED=1 (make test and CI set it), when it fails loudly.
-func testDSN(t testing.TB) string {
+// Base returns LANJIE_CLICKHOUSE_TEST_DSN. When it is unset the test skips, unless
+// LANJIE_CLICKHOUSE_TEST_REQUIRED=1 (make test and CI set it): then it fails loudly.
+func Base(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv("LANJIE_CLICKHOUSE_TEST_DSN")
 	if base == "" {
@@ -24,14 +25,26 @@ func testDSN(t testing.TB) string {
 		}
 		t.Skip("no test ClickHouse: set LANJIE_CLICKHOUSE_TEST_DSN (make test does)")
 	}
+	return base
+}
+
+// DSN returns the DSN of a fresh database on the test ClickHouse, dropped when the
+// test ends.
+func DSN(t testing.TB) string { return FreshDatabase(t, Base(t)) }
+
+// FreshDatabase returns base with its database replaced by a new one, dropped when
+// the test ends.
+func FreshDatabase(t testing.TB, base string) string {
+	t.Helper()
 	opts, err := clickhouse.ParseDSN(base)
 	if err != nil {
-		t.Fatalf("LANJIE_CLICKHOUSE_TEST_DSN: %v", err)
+		t.Fatalf("clickhouse dsn %s: %v", base, err)
 	}
 	db := fmt.Sprintf("lanjie_test_%d_%d", time.Now().UnixNano()%1e9, rand.IntN(1e6))
 	t.Cleanup(func() {
-		opts.Auth.Database = "default"
-		conn, err := clickhouse.Open(opts)
+		o := *opts
+		o.Auth.Database = "default"
+		conn, err := clickhouse.Open(&o)
 		if err != nil {
 			t.Errorf("drop test database: %v", err)
 			return
