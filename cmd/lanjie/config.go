@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,6 +21,7 @@ type Config struct {
 	RulesFile     string        // JSON array of rules for a first start; empty: the starter set
 	Country       string        // default calling code for national numbers
 	SnapshotEvery time.Duration // how often memory is snapshotted (the journal is trimmed up to it)
+	Retention     int           // months of history ClickHouse keeps
 	Engine        intercept.Settings
 }
 
@@ -39,6 +41,7 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 	fs.StringVar(&c.ClickHouse, "clickhouse", env("LANJIE_CLICKHOUSE_DSN", ""), "ClickHouse DSN, clickhouse://127.0.0.1:9000/lanjie (LANJIE_CLICKHOUSE_DSN); empty: no history shipping")
 	fs.BoolVar(&c.Demo, "demo", env("LANJIE_DEMO", "") == "1", "seed a synthetic demo world on first start (LANJIE_DEMO=1)")
 	fs.StringVar(&c.RulesFile, "rules", env("LANJIE_RULES", ""), "rules for a first start, a JSON array (LANJIE_RULES); default: the starter rules")
+	fs.IntVar(&c.Retention, "retention-months", envInt(getenv, "LANJIE_RETENTION_MONTHS", 24), "months of history kept in ClickHouse; older months are dropped (LANJIE_RETENTION_MONTHS)")
 	fs.DurationVar(&c.SnapshotEvery, "snapshot-every", 10*time.Minute, "how often to snapshot memory; the journal is trimmed up to the snapshot")
 	fs.StringVar(&c.Country, "country", env("LANJIE_COUNTRY", "86"), "calling code of national numbers (LANJIE_COUNTRY)")
 	fs.IntVar(&c.Engine.Red, "red", c.Engine.Red, "score from which a decision is red and orders go out")
@@ -52,6 +55,9 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
+	if c.Retention < 1 {
+		return c, fmt.Errorf("--retention-months %d: at least 1", c.Retention)
+	}
 	if c.SnapshotEvery < time.Second {
 		return c, fmt.Errorf("--snapshot-every %s: at least 1s", c.SnapshotEvery)
 	}
@@ -63,4 +69,11 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 		return c, fmt.Errorf("settings: %w", err)
 	}
 	return c, nil
+}
+
+func envInt(getenv func(string) string, name string, def int) int {
+	if v, err := strconv.Atoi(getenv(name)); err == nil {
+		return v
+	}
+	return def
 }

@@ -233,6 +233,13 @@ func (m *Main) Run(ctx context.Context) error {
 		defer m.wg.Done()
 		m.snapshotLoop(ctx, m.cfg.SnapshotEvery)
 	}()
+	if m.cfg.ClickHouse != "" {
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			m.retentionLoop(ctx)
+		}()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- m.server.Serve(m.ln) }()
 	if m.cfg.Demo {
@@ -338,4 +345,29 @@ func (m *Main) printWelcome() {
 		fmt.Fprintf(m.out, "             e.g. clickhouse-client --port 19000 -q \"SELECT level, count() FROM lanjie.decisions GROUP BY level\"\n")
 	}
 	fmt.Fprintln(m.out)
+}
+
+// retentionLoop drops history older than the retention every few hours (18.16 has no
+// TTL clause). ClickHouse being down only means trying again later.
+func (m *Main) retentionLoop(ctx context.Context) {
+	for {
+		cutoff := time.Now().AddDate(0, -m.cfg.Retention, 0)
+		st, err := analytics.Open(ctx, m.cfg.ClickHouse)
+		if err == nil {
+			var dropped []string
+			dropped, err = st.DropBefore(ctx, cutoff)
+			st.Close()
+			if len(dropped) > 0 {
+				m.log.InfoContext(ctx, "history_retention", "dropped", dropped, "before", cutoff.Format("2006-01"))
+			}
+		}
+		if err != nil && ctx.Err() == nil {
+			m.log.WarnContext(ctx, "history_retention_failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(6 * time.Hour):
+		}
+	}
 }
