@@ -108,6 +108,14 @@ func OpenJournal(dir string, opts JournalOptions, log *slog.Logger) (*Journal, e
 	}
 	for i, s := range segs {
 		last := i == len(segs)-1
+		// The oldest kept segment says where the journal starts (older ones were
+		// trimmed); each later one must start right after its predecessor. An empty
+		// last segment (just rotated) starts the numbering at its own name.
+		if i == 0 {
+			j.next = s.first
+		} else if s.first != j.next {
+			return nil, fmt.Errorf("journal segment %s starts at %d, %d was due: %w", s.path, s.first, j.next, ErrJournal)
+		}
 		end, lastSeq, err := scanSegment(s.path, s.first, nil)
 		if err != nil && !last {
 			return nil, fmt.Errorf("journal segment %s: %w", s.path, err)
@@ -219,11 +227,14 @@ func truncate(path string, size int64) error {
 }
 
 // Append writes recs (their Type and Data; Seq and At are assigned) and returns the
-// seq of the last one once all are durable. If ctx ends first the records may still
-// become durable, but they were not acknowledged. Errors wrap ErrJournal.
+// seq of the last one once all are durable. It does not give up early when ctx ends
+// (an fsync is short, and an early return would leave the caller unsure whether the
+// records are kept). Errors wrap ErrJournal; after one, nothing more is kept.
 func (j *Journal) Append(ctx context.Context, recs ...Record) (uint64, error) {
 	if len(recs) == 0 {
-		return 0, nil
+		// Nothing to write, but a failed journal still refuses: the caller is about
+		// to acknowledge something.
+		return 0, j.Err()
 	}
 	now := time.Now()
 	j.mu.Lock()
@@ -254,15 +265,14 @@ func (j *Journal) Append(ctx context.Context, recs ...Record) (uint64, error) {
 	case j.wake <- struct{}{}:
 	default:
 	}
-	select {
-	case <-b.done:
-		if b.err != nil {
-			return 0, b.err
-		}
-		return mine, nil
-	case <-ctx.Done():
-		return 0, fmt.Errorf("journal append: %w", ctx.Err())
+	// Wait for the flush whatever ctx says: once queued, the records will be on disk
+	// or the journal will have failed, within one fsync. Returning early would leave
+	// the caller unsure whether what it is about to retry is already durable.
+	<-b.done
+	if b.err != nil {
+		return 0, b.err
 	}
+	return mine, nil
 }
 
 // flusher writes each batch with one write and one fsync; appends that arrive while

@@ -249,3 +249,41 @@ func (h recordingHandler) Handle(_ context.Context, r slog.Record) error {
 }
 func (h recordingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h recordingHandler) WithGroup(string) slog.Handler      { return h }
+
+// After a trim that leaves only a freshly rotated, empty segment, numbering goes on
+// from that segment's name, not from 1.
+func TestJournalReopenAfterTrimKeepsNumbering(t *testing.T) {
+	dir := t.TempDir()
+	j := openJ(t, dir, JournalOptions{SegmentBytes: 200})
+	var last uint64
+	for i := 0; ; i++ { // until a rotation leaves an empty newest segment
+		seq, err := j.Append(context.Background(), rec(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = seq
+		if segs, _ := j.segments(); segs[len(segs)-1].first == last+1 {
+			break
+		}
+		if i > 100 {
+			t.Fatal("no rotation")
+		}
+	}
+	if _, err := j.Trim(last); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	segs, _ := j.segments()
+	if len(segs) != 1 || segs[0].first != last+1 {
+		t.Fatalf("after trim: %+v, want one segment starting at %d", segs, last+1)
+	}
+	j = openJ(t, dir, JournalOptions{SegmentBytes: 200})
+	seq, err := j.Append(context.Background(), rec(99))
+	if err != nil || seq != last+1 {
+		t.Fatalf("append after reopen: seq %d, %v; want %d", seq, err, last+1)
+	}
+	j.Close()
+	j = openJ(t, dir, JournalOptions{SegmentBytes: 200})
+	defer j.Close()
+	checkSeqs(t, readAll(t, j, 1), last+1, last+1)
+}

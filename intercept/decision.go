@@ -105,6 +105,7 @@ type Decision struct {
 
 	ready     bool // set under the dedupe shard lock once the decision is complete
 	abandoned bool // the decision failed half-way: duplicates must decide afresh
+	journaled bool // its journal record is durable: a duplicate may be acknowledged
 }
 
 // Outcome collects what the rules said about one event. The engine reuses outcomes.

@@ -1,8 +1,11 @@
 package intercept
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"sync"
+	"time"
 )
 
 // seen remembers the decisions of the latest event ids so that an event sent twice is
@@ -82,6 +85,46 @@ func (s *seen) abandon(d *Decision) {
 	d.ready, d.abandoned = true, true
 	sh.mu.Unlock()
 	sh.cond.Broadcast()
+}
+
+// durable marks d's journal record durable.
+func (s *seen) durable(d *Decision) {
+	sh := &s.shards[hashString(d.EventID)%64]
+	sh.mu.Lock()
+	d.journaled = true
+	sh.mu.Unlock()
+}
+
+// waitDurable waits until the first decision for id is journaled (true) or was
+// abandoned (false: decide it afresh). A decision no longer remembered was decided
+// long ago and counts as durable.
+func (s *seen) waitDurable(ctx context.Context, id string) (bool, error) {
+	h := hashString(id)
+	sh := &s.shards[h%64]
+	sh.mu.Lock()
+	d, ok := sh.m[h]
+	sh.mu.Unlock()
+	if !ok || d.EventID != id {
+		return true, nil
+	}
+	for {
+		sh.mu.Lock()
+		abandoned, journaled := d.abandoned, d.journaled
+		sh.mu.Unlock()
+		switch {
+		case abandoned:
+			return false, nil
+		case journaled:
+			return true, nil
+		}
+		// Rare (a duplicate racing its first append): poll rather than keep a
+		// channel per decision.
+		select {
+		case <-ctx.Done():
+			return false, fmt.Errorf("wait for the first decision of %s: %w", id, ctx.Err())
+		case <-time.After(time.Millisecond):
+		}
+	}
 }
 
 // done marks d complete and wakes any duplicate waiting for it.

@@ -40,11 +40,15 @@ func (r Result) Err() error { return r.err }
 
 // Ingest decodes and decides every line, then makes all accepted events and their
 // decisions durable with one journal append. Bad lines get their field errors and
-// the good ones are accepted; a duplicate event gets its first decision and adds
-// nothing to the journal. The error is the journal's (nothing acknowledged), or ctx's.
+// the good ones are accepted; a duplicate event gets its first decision, once that
+// is durable, and adds nothing to the journal. The error is the journal's (nothing
+// acknowledged), or ctx's; then the batch's decisions are forgotten, so a retry
+// decides them again rather than finding unjournaled duplicates.
 func (d *Desk) Ingest(ctx context.Context, lines [][]byte) ([]Result, error) {
 	res := make([]Result, len(lines))
 	recs := make([]Record, 0, len(lines))
+	var fresh []*Decision
+	batch := map[string]bool{} // ids decided in this batch: journaled with it
 	for i, line := range lines {
 		res[i].Line = i + 1
 		ev, err := d.dec.Decode(line)
@@ -52,24 +56,62 @@ func (d *Desk) Ingest(ctx context.Context, lines [][]byte) ([]Result, error) {
 			res[i].fail(err)
 			continue
 		}
-		dec, err := d.eng.Decide(ctx, &ev)
-		if err != nil {
+		dec, err := d.decideDurable(ctx, &ev, batch)
+		if errors.Is(err, ErrInvalid) {
 			res[i].fail(err)
 			continue
 		}
-		res[i].Decision = dec
-		if !dec.Duplicate {
-			data, err := json.Marshal(DecidedRecord{Event: ev, Decision: dec})
-			if err != nil {
-				return nil, fmt.Errorf("encode decided record: %w", err)
-			}
-			recs = append(recs, Record{Type: RecDecided, Data: data})
+		if err != nil {
+			d.abandon(fresh)
+			return nil, err
 		}
+		res[i].Decision = dec
+		if dec.Duplicate {
+			continue
+		}
+		fresh = append(fresh, dec)
+		batch[dec.EventID] = true
+		data, err := json.Marshal(DecidedRecord{Event: ev, Decision: dec})
+		if err != nil {
+			d.abandon(fresh)
+			return nil, fmt.Errorf("encode decided record: %w", err)
+		}
+		recs = append(recs, Record{Type: RecDecided, Data: data})
 	}
 	if _, err := d.j.Append(ctx, recs...); err != nil {
+		d.abandon(fresh)
 		return nil, fmt.Errorf("ingest: %w", err)
 	}
+	for _, dec := range fresh {
+		d.eng.seen.durable(dec)
+	}
 	return res, nil
+}
+
+// decideDurable decides ev; a duplicate waits until its first decision is durable
+// (unless that is in this batch, journaled with it), and is decided afresh if that
+// decision was abandoned.
+func (d *Desk) decideDurable(ctx context.Context, ev *Event, batch map[string]bool) (*Decision, error) {
+	for {
+		dec, err := d.eng.Decide(ctx, ev)
+		if err != nil || !dec.Duplicate || batch[ev.ID] {
+			return dec, err
+		}
+		ok, err := d.eng.seen.waitDurable(ctx, ev.ID)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return dec, nil
+		}
+	}
+}
+
+// abandon forgets decisions whose journal append failed.
+func (d *Desk) abandon(ds []*Decision) {
+	for _, dec := range ds {
+		d.eng.seen.abandon(dec)
+	}
 }
 
 func (r *Result) fail(err error) {
@@ -82,17 +124,20 @@ func (r *Result) fail(err error) {
 
 // Decide decides one event and journals it before returning the decision.
 func (d *Desk) Decide(ctx context.Context, ev *Event) (*Decision, error) {
-	dec, err := d.eng.Decide(ctx, ev)
+	dec, err := d.decideDurable(ctx, ev, nil)
 	if err != nil || dec.Duplicate {
 		return dec, err
 	}
 	data, err := json.Marshal(DecidedRecord{Event: *ev, Decision: dec})
 	if err != nil {
+		d.abandon([]*Decision{dec})
 		return nil, fmt.Errorf("encode decided record: %w", err)
 	}
 	if _, err := d.j.Append(ctx, Record{Type: RecDecided, Data: data}); err != nil {
+		d.abandon([]*Decision{dec})
 		return nil, fmt.Errorf("decide: %w", err)
 	}
+	d.eng.seen.durable(dec)
 	return dec, nil
 }
 
@@ -178,16 +223,20 @@ func (d *Desk) Restore(ctx context.Context, r Record) (handled bool, err error) 
 // Restore puts a decided event back into memory after a restart: the duplicate table,
 // the windows, the contacts, a report's suspects and the orders in force, as when it
 // was first decided, without running the rules or issuing anything new.
+//
+// The effects are applied even when the id is already known: a snapshot taken while
+// decisions ran may hold the id but not all its effects, and every effect merges
+// when applied twice.
 func (e *Engine) Restore(ctx context.Context, ev *Event, d *Decision) {
 	nd, first := e.seen.claim(ev.ID)
-	if !first {
-		return
+	if first {
+		id := nd.EventID
+		*nd = *d
+		nd.EventID, nd.ready, nd.Duplicate, nd.journaled = id, false, false, true
+		defer e.seen.done(nd)
 	}
-	id := nd.EventID
-	*nd = *d
-	nd.EventID, nd.ready, nd.Duplicate = id, false, false
 	e.observe(ev, true)
-	e.remember(ctx, ev, nd, true)
+	e.remember(ctx, ev, d, true)
 	for _, a := range d.Actions {
 		switch a.Type {
 		case ActStopPayment:
@@ -198,5 +247,4 @@ func (e *Engine) Restore(ctx context.Context, ev *Event, d *Decision) {
 			e.st.freezes.claim(a.Account, a.OrderID)
 		}
 	}
-	e.seen.done(nd)
 }

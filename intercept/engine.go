@@ -126,20 +126,20 @@ func (e *Engine) Decide(ctx context.Context, ev *Event) (*Decision, error) {
 // observe puts the event in the windows that rules count over, before they run, so
 // counts include the event itself.
 func (e *Engine) observe(ev *Event, once bool) {
-	at := ms(ev.At)
+	at, id := ms(ev.At), uint32(hashString(ev.ID))
 	switch ev.Kind {
 	case KindTransfer:
-		e.st.payees.add(entityKey(ev.PayeeAccount), mark{at: at, value: int64(ev.Amount), other: entityKey(ev.PayerAccount)}, once)
+		e.st.payees.add(entityKey(ev.PayeeAccount), mark{at: at, ev: id, value: int64(ev.Amount), other: entityKey(ev.PayerAccount)}, once)
 	case KindCall, KindSMS:
-		e.st.callees.add(entityKey(ev.Caller), mark{at: at, other: entityKey(ev.Callee)}, once)
+		e.st.callees.add(entityKey(ev.Caller), mark{at: at, ev: id, other: entityKey(ev.Callee)}, once)
 	case KindReport:
 		who := entityKey(ev.ReporterPhone)
 		for _, a := range ev.SuspectAccounts {
-			e.st.victims.add(entityKey(a.Account), mark{at: at, other: who}, once)
+			e.st.victims.add(entityKey(a.Account), mark{at: at, ev: id, other: who}, once)
 			e.profiles.Invalidate(a.Account)
 		}
 		for _, n := range ev.SuspectNumbers {
-			e.st.victims.add(entityKey(n), mark{at: at, other: who}, once)
+			e.st.victims.add(entityKey(n), mark{at: at, ev: id, other: who}, once)
 			e.profiles.Invalidate(n)
 		}
 	}
@@ -149,16 +149,16 @@ func (e *Engine) observe(ev *Event, once bool) {
 // the next transfer is not first-time), risky contacts (with this call's own level),
 // and a report's suspects on the black list.
 func (e *Engine) remember(ctx context.Context, ev *Event, d *Decision, once bool) {
-	at := ms(ev.At)
+	at, id := ms(ev.At), uint32(hashString(ev.ID))
 	switch ev.Kind {
 	case KindTransfer:
-		e.st.payerTo.add(entityKey(ev.PayerAccount), mark{at: at, other: entityKey(ev.PayeeAccount)}, once)
+		e.st.payerTo.add(entityKey(ev.PayerAccount), mark{at: at, ev: id, other: entityKey(ev.PayeeAccount)}, once)
 	case KindCall, KindSMS:
 		tags := e.contactTags(ev, d.Level)
 		// Only contacts that carry risk are kept: an ordinary domestic call cannot
 		// link a transfer to a scam, and keeping every call would evict the ones that do.
 		if k, _, ok := numberKey(ev.Caller); ok && tags&^TagSMS != 0 {
-			e.st.contacts.add(entityKey(ev.Callee), mark{at: at, other: k, tag: tags, value: e.st.refs.put(d.EventID)}, once)
+			e.st.contacts.add(entityKey(ev.Callee), mark{at: at, ev: id, other: k, tag: tags, value: e.st.refs.put(d.EventID)}, once)
 		}
 	case KindReport:
 		reason := "reported: " + ev.FraudType

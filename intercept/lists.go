@@ -181,7 +181,7 @@ func (l *Lists) AddNumber(e Entry) error {
 			return nil
 		}
 		if h := l.lookupNumber(k, digits, time.Now().Unix()); h.List == ListWhite {
-			return fmt.Errorf("number %s is white-listed (%s): %w", e.Value, l.HitEntry(h).Value, ErrConflict)
+			return fmt.Errorf("number %s is white-listed (%s): %w", MaskPhone(e.Value), MaskPhone(l.HitEntry(h).Value), ErrConflict)
 		}
 		return nil
 	}
@@ -205,10 +205,10 @@ func (l *Lists) AddNumber(e Entry) error {
 	defer sh.mu.Unlock()
 	if e.List != ListWhite {
 		if old, had := sh.m[k]; had && old.list == ListWhite && old.live(time.Now().Unix()) {
-			return fmt.Errorf("number %s is white-listed: %w", e.Value, ErrConflict)
+			return fmt.Errorf("number %s is white-listed: %w", MaskPhone(e.Value), ErrConflict)
 		}
 		if h := l.lookupRanges(k, digits, time.Now().Unix(), Hit{}); h.List == ListWhite {
-			return fmt.Errorf("number %s is in white-listed range %s: %w", e.Value, l.HitEntry(h).Value, ErrConflict)
+			return fmt.Errorf("number %s is in white-listed range %s: %w", MaskPhone(e.Value), l.HitEntry(h).Value, ErrConflict)
 		}
 	}
 	if _, had := sh.m[k]; !had {
@@ -327,7 +327,7 @@ func (l *Lists) AddAccount(e Entry) error {
 		old, had = sh.other[e.Value]
 	}
 	if had && old.list == ListWhite && old.live(time.Now().Unix()) && e.List != ListWhite {
-		return fmt.Errorf("account %s is white-listed: %w", e.Value, ErrConflict)
+		return fmt.Errorf("account %s is white-listed: %w", MaskAccount(e.Value), ErrConflict)
 	}
 	if packed {
 		sh.m[k] = s

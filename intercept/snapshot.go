@@ -13,8 +13,9 @@ import (
 // and replays only the journal after its seq. It is taken while decisions run; every
 // state change it may have half-caught is in the journal after its seq, and replaying
 // that tail is idempotent (lists are set in order, window replays merge, orders and
-// duplicates are claimed once), so snapshot plus tail is the state at the end of the
-// journal.
+// duplicates are claimed once, and Restore applies a known event's effects again in
+// case the snapshot caught its id but not all of them), so snapshot plus tail is the
+// state at the end of the journal.
 
 const snapshotVersion = 1
 
@@ -64,7 +65,7 @@ type snapRing struct {
 type snapMark struct {
 	At, Value int64
 	Other     uint64
-	Tag       uint32
+	Tag, Ev   uint32
 }
 
 const snapChunkSize = 16384
@@ -127,7 +128,7 @@ func (e *Engine) WriteSnapshot(w io.Writer, h SnapshotHeader) error {
 			wd.w.each(i, func(key uint64, marks []mark) {
 				ms := make([]snapMark, len(marks))
 				for j, m := range marks {
-					ms[j] = snapMark{m.at, m.value, m.other, m.tag}
+					ms[j] = snapMark{m.at, m.value, m.other, m.tag, m.ev}
 				}
 				rings = append(rings, snapRing{key, ms})
 			})
@@ -218,7 +219,7 @@ func (e *Engine) ReadSnapshot(r io.Reader) (SnapshotHeader, error) {
 			}
 			for _, rg := range c.Rings {
 				for _, m := range rg.Marks {
-					w.add(rg.Key, mark{at: m.At, value: m.Value, other: m.Other, tag: m.Tag}, true)
+					w.add(rg.Key, mark{at: m.At, value: m.Value, other: m.Other, tag: m.Tag, ev: m.Ev}, true)
 				}
 			}
 		case "refs":
@@ -236,7 +237,7 @@ func (e *Engine) ReadSnapshot(r io.Reader) (SnapshotHeader, error) {
 				if first {
 					id := nd.EventID
 					*nd = *d
-					nd.EventID = id
+					nd.EventID, nd.journaled = id, true
 					e.seen.done(nd)
 				}
 			}

@@ -13,6 +13,7 @@ type mark struct {
 	value int64  // amount in fen (transfers) or a refs sequence number (contacts)
 	other uint64 // entity key of the counterpart (payer, callee, caller, reporter)
 	tag   uint32 // contact risk bits
+	ev    uint32 // hash of the event id: replays merge by it
 }
 
 // windowRing holds the latest marks of one key, oldest overwritten first. It lives
@@ -72,9 +73,10 @@ func (w *window) shard(key uint64) *windowShard {
 	return &w.shards[mix(key)%windowShards]
 }
 
-// add records a mark under key. With once, a mark with the same time and counterpart
-// already held is not added again: replaying the journal over a snapshot is then
-// idempotent.
+// add records a mark under key. With once, a mark of the same event (time,
+// counterpart and event id hash) already held is not added again: replaying the
+// journal over a snapshot is then idempotent, while three equal transfers in one
+// second (a split payment) stay three.
 func (w *window) add(key uint64, m mark, once bool) {
 	sh := w.shard(key)
 	sh.mu.Lock()
@@ -91,7 +93,7 @@ func (w *window) add(key uint64, m mark, once bool) {
 	}
 	if once {
 		for i := range int(r.n) {
-			if x := r.at(i); x.at == m.at && x.other == m.other {
+			if x := r.at(i); x.at == m.at && x.other == m.other && x.ev == m.ev {
 				return
 			}
 		}

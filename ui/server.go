@@ -93,6 +93,8 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		status = fiber.StatusServiceUnavailable
 	case errors.Is(err, intercept.ErrUnavailable):
 		status = fiber.StatusServiceUnavailable
+		s.log.ErrorContext(c.UserContext(), "request_refused", "path", c.Path(), "err", err)
+		p.Error = "the console cannot keep new work right now (its journal is unavailable); nothing was accepted, retry later"
 	default:
 		s.log.ErrorContext(c.UserContext(), "request_failed", "method", c.Method(), "path", c.Path(), "err", err)
 		p.Error = "internal error"
@@ -108,29 +110,36 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	return c.JSON(detail)
 }
 
-// splitBatch returns the events of a body: a JSON array or NDJSON.
-func splitBatch(body []byte) ([][]byte, error) {
+// splitBatch returns the events of a body, a JSON array or NDJSON, with the number
+// each is known by in results: its place in the array, or its line in the body
+// (blank lines count, so the numbers match an editor's).
+func splitBatch(body []byte) (lines [][]byte, nums []int, err error) {
 	t := bytes.TrimSpace(body)
 	if len(t) > 0 && t[0] == '[' {
 		var raw []json.RawMessage
 		if err := json.Unmarshal(t, &raw); err != nil {
-			return nil, fmt.Errorf("body: not a JSON array of events: %v: %w", err, intercept.ErrInvalid)
+			return nil, nil, fmt.Errorf("body: not a JSON array of events: %v: %w", err, intercept.ErrInvalid)
 		}
-		lines := make([][]byte, len(raw))
 		for i, r := range raw {
-			lines[i] = r
+			lines, nums = append(lines, r), append(nums, i+1)
 		}
-		return lines, nil
+		return lines, nums, nil
 	}
-	var lines [][]byte
-	for len(t) > 0 {
-		line, rest, _ := bytes.Cut(t, []byte{'\n'})
+	objects := 0
+	for n, rest := 1, body; len(rest) > 0; n++ {
+		line, after, _ := bytes.Cut(rest, []byte{'\n'})
 		if l := bytes.TrimSpace(line); len(l) > 0 {
-			lines = append(lines, l)
+			lines, nums = append(lines, l), append(nums, n)
+			if l[0] == '{' && l[len(l)-1] == '}' {
+				objects++
+			}
 		}
-		t = rest
+		rest = after
 	}
-	return lines, nil
+	if len(lines) > 0 && objects == 0 {
+		return nil, nil, fmt.Errorf("body: neither a JSON array nor NDJSON (one JSON object per line): %w", intercept.ErrInvalid)
+	}
+	return lines, nums, nil
 }
 
 // batchResponse answers a batch: a result per line, decisions or errors.
@@ -141,7 +150,7 @@ type batchResponse struct {
 }
 
 func (s *Server) postEvents(c *fiber.Ctx) error {
-	lines, err := splitBatch(c.Body())
+	lines, nums, err := splitBatch(c.Body())
 	if err != nil {
 		return err
 	}
@@ -158,6 +167,9 @@ func (s *Server) postEvents(c *fiber.Ctx) error {
 		return err
 	}
 	out := batchResponse{Results: res}
+	for i := range res {
+		res[i].Line = nums[i]
+	}
 	for _, r := range res {
 		if r.Err() != nil {
 			out.Rejected++

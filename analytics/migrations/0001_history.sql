@@ -1,12 +1,14 @@
 -- History tables. Every row carries the journal seq it came from (the shipper's
 -- exactly-once key) and logged, the journal time, which partitions by month: logged
 -- grows with seq, so one shipped batch never spans more than one month boundary.
+-- logged is DateTime('UTC') whatever the server's timezone, so its months are the
+-- UTC months the shipper splits batches at.
 -- Written for ClickHouse 18.16 and current servers: plain MergeTree, no TTL (a
 -- retention job drops old partitions), no LowCardinality, DateTime only.
 
 CREATE TABLE IF NOT EXISTS events (
     seq UInt64,
-    logged DateTime,
+    logged DateTime('UTC'),
     id String,
     kind String,
     at DateTime,
@@ -37,7 +39,7 @@ CREATE TABLE IF NOT EXISTS events (
 
 CREATE TABLE IF NOT EXISTS decisions (
     seq UInt64,
-    logged DateTime,
+    logged DateTime('UTC'),
     event_id String,
     kind String,
     at DateTime,
@@ -56,7 +58,7 @@ CREATE TABLE IF NOT EXISTS decisions (
 
 CREATE TABLE IF NOT EXISTS orders (
     seq UInt64,
-    logged DateTime,
+    logged DateTime('UTC'),
     order_id String,
     type String,
     status String,
@@ -74,7 +76,7 @@ CREATE TABLE IF NOT EXISTS orders (
 
 CREATE TABLE IF NOT EXISTS list_changes (
     seq UInt64,
-    logged DateTime,
+    logged DateTime('UTC'),
     op String,
     target String,
     list String,
@@ -88,7 +90,7 @@ CREATE TABLE IF NOT EXISTS list_changes (
 
 CREATE TABLE IF NOT EXISTS warnings (
     seq UInt64,
-    logged DateTime,
+    logged DateTime('UTC'),
     task_id String,
     phone String,
     tier String,
@@ -102,7 +104,7 @@ CREATE TABLE IF NOT EXISTS warnings (
 
 CREATE TABLE IF NOT EXISTS audit (
     seq UInt64,
-    logged DateTime,
+    logged DateTime('UTC'),
     at DateTime,
     who String,
     role String,
@@ -114,7 +116,7 @@ CREATE TABLE IF NOT EXISTS audit (
 
 CREATE TABLE IF NOT EXISTS rule_changes (
     seq UInt64,
-    logged DateTime,
+    logged DateTime('UTC'),
     rule_id String,
     version UInt32,
     mode String,

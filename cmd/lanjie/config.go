@@ -42,7 +42,7 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 	fs.BoolVar(&c.Demo, "demo", env("LANJIE_DEMO", "") == "1", "seed a synthetic demo world on first start (LANJIE_DEMO=1)")
 	fs.StringVar(&c.RulesFile, "rules", env("LANJIE_RULES", ""), "rules for a first start, a JSON array (LANJIE_RULES); default: the starter rules")
 	fs.IntVar(&c.Retention, "retention-months", envInt(getenv, "LANJIE_RETENTION_MONTHS", 24), "months of history kept in ClickHouse; older months are dropped (LANJIE_RETENTION_MONTHS)")
-	fs.DurationVar(&c.SnapshotEvery, "snapshot-every", 10*time.Minute, "how often to snapshot memory; the journal is trimmed up to the snapshot")
+	fs.DurationVar(&c.SnapshotEvery, "snapshot-every", envDuration(getenv, "LANJIE_SNAPSHOT_EVERY", 10*time.Minute), "how often to snapshot memory; the shipper trims the journal up to the snapshot (LANJIE_SNAPSHOT_EVERY)")
 	fs.StringVar(&c.Country, "country", env("LANJIE_COUNTRY", "86"), "calling code of national numbers (LANJIE_COUNTRY)")
 	fs.IntVar(&c.Engine.Red, "red", c.Engine.Red, "score from which a decision is red and orders go out")
 	fs.IntVar(&c.Engine.Orange, "orange", c.Engine.Orange, "score from which a decision is orange (desk review)")
@@ -73,6 +73,13 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 
 func envInt(getenv func(string) string, name string, def int) int {
 	if v, err := strconv.Atoi(getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+func envDuration(getenv func(string) string, name string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(getenv(name)); err == nil {
 		return v
 	}
 	return def

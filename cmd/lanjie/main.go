@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -341,7 +342,7 @@ func (m *Main) printWelcome() {
 	if m.shipper == nil {
 		fmt.Fprintf(m.out, "  history:   no ClickHouse configured (--clickhouse): history stays in the journal\n")
 	} else {
-		fmt.Fprintf(m.out, "  history:   %s (see /readyz for the lag)\n", m.cfg.ClickHouse)
+		fmt.Fprintf(m.out, "  history:   %s (see /readyz for the lag)\n", maskDSN(m.cfg.ClickHouse))
 		fmt.Fprintf(m.out, "             e.g. clickhouse-client --port 19000 -q \"SELECT level, count() FROM lanjie.decisions GROUP BY level\"\n")
 	}
 	fmt.Fprintln(m.out)
@@ -370,4 +371,16 @@ func (m *Main) retentionLoop(ctx context.Context) {
 		case <-time.After(6 * time.Hour):
 		}
 	}
+}
+
+// maskDSN hides a DSN's password, for printing.
+func maskDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(unparsable DSN)"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "***")
+	}
+	return u.String()
 }
