@@ -22,6 +22,7 @@ type Config struct {
 	Country       string        // default calling code for national numbers
 	SnapshotEvery time.Duration // how often memory is snapshotted (the journal is trimmed up to it)
 	Retention     int           // months of history ClickHouse keeps
+	GCPercent     int           // the garbage collector's GOGC
 	Engine        intercept.Settings
 }
 
@@ -41,6 +42,7 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 	fs.StringVar(&c.ClickHouse, "clickhouse", env("LANJIE_CLICKHOUSE_DSN", ""), "ClickHouse DSN, clickhouse://127.0.0.1:9000/lanjie (LANJIE_CLICKHOUSE_DSN); empty: no history shipping")
 	fs.BoolVar(&c.Demo, "demo", env("LANJIE_DEMO", "") == "1", "seed a synthetic demo world on first start (LANJIE_DEMO=1)")
 	fs.StringVar(&c.RulesFile, "rules", env("LANJIE_RULES", ""), "rules for a first start, a JSON array (LANJIE_RULES); default: the starter rules")
+	fs.IntVar(&c.GCPercent, "gc-percent", envInt(getenv, "LANJIE_GC_PERCENT", 400), "GOGC for the console: its live heap (lists, windows, the duplicate table) is large, and collecting it less often nearly halves decision time; bound memory with GOMEMLIMIT (LANJIE_GC_PERCENT)")
 	fs.IntVar(&c.Retention, "retention-months", envInt(getenv, "LANJIE_RETENTION_MONTHS", 24), "months of history kept in ClickHouse; older months are dropped (LANJIE_RETENTION_MONTHS)")
 	fs.DurationVar(&c.SnapshotEvery, "snapshot-every", envDuration(getenv, "LANJIE_SNAPSHOT_EVERY", 10*time.Minute), "how often to snapshot memory; the shipper trims the journal up to the snapshot (LANJIE_SNAPSHOT_EVERY)")
 	fs.StringVar(&c.Country, "country", env("LANJIE_COUNTRY", "86"), "calling code of national numbers (LANJIE_COUNTRY)")

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -40,6 +41,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "lanjie:", err)
 		os.Exit(2)
 	}
+	debug.SetGCPercent(cfg.GCPercent)
 	m, err := NewMain(ctx, cfg, log, os.Stdout)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "lanjie:", err)
