@@ -4,8 +4,12 @@
 package analytics
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"log/slog"
@@ -65,6 +69,7 @@ type JournalOptions struct {
 // are group-committed: concurrent writers share one write and one fsync, and Append
 // returns only once its records are on disk. Safe for concurrent use.
 type Journal struct {
+	id   string // random, made with the journal: history shipped from it carries it
 	dir  string
 	opts JournalOptions
 	log  *slog.Logger
@@ -100,8 +105,12 @@ func OpenJournal(dir string, opts JournalOptions, log *slog.Logger) (*Journal, e
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("journal dir: %w", err)
 	}
+	var err error
 	j := &Journal{dir: dir, opts: opts, log: log, next: 1, wake: make(chan struct{}, 1),
 		syncedCh: make(chan struct{}), done: make(chan struct{}), stopped: make(chan struct{})}
+	if j.id, err = journalID(dir); err != nil {
+		return nil, err
+	}
 	segs, err := j.segments()
 	if err != nil {
 		return nil, err
@@ -338,3 +347,39 @@ func (j *Journal) write(b *batch) error {
 	j.f, j.size = f, 0
 	return syncDir(j.dir)
 }
+
+// journalID reads the journal's identity from dir, making one for a new journal.
+func journalID(dir string) (string, error) {
+	path := filepath.Join(dir, "journal.id")
+	b, err := os.ReadFile(path)
+	if err == nil && len(bytes.TrimSpace(b)) > 0 {
+		return string(bytes.TrimSpace(b)), nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("read journal id: %w", err)
+	}
+	var raw [16]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", fmt.Errorf("make journal id: %w", err)
+	}
+	id := hex.EncodeToString(raw[:])
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return "", fmt.Errorf("write journal id: %w", err)
+	}
+	if _, err := f.WriteString(id + "\n"); err != nil {
+		f.Close()
+		return "", fmt.Errorf("write journal id: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return "", fmt.Errorf("write journal id: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return "", fmt.Errorf("write journal id: %w", err)
+	}
+	return id, syncDir(dir)
+}
+
+// ID is the journal's identity, made when it was created.
+func (j *Journal) ID() string { return j.id }

@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -188,6 +189,9 @@ func (s *Shipper) session(ctx context.Context) error {
 // resume reads how far ClickHouse is: the last completed batch, and per table the
 // highest seq it holds.
 func (s *Shipper) resume(ctx context.Context, st *Store) (uint64, map[*table]uint64, error) {
+	if err := s.bind(ctx, st); err != nil {
+		return 0, nil, err
+	}
 	var base uint64
 	if err := st.conn.QueryRow(ctx, "SELECT max(seq) FROM ship_progress").Scan(&base); err != nil {
 		return 0, nil, fmt.Errorf("read ship progress: %w", err)
@@ -264,4 +268,39 @@ func (s *Shipper) trim(ctx context.Context, shipped uint64) {
 	} else if n > 0 {
 		s.log.DebugContext(ctx, "journal_trimmed", "segments", n, "up_to", upTo)
 	}
+}
+
+// ErrOtherJournal reports a database whose history came from another journal.
+var ErrOtherJournal = errors.New("the ClickHouse database holds history shipped from another journal")
+
+// bind ties the database to this journal on first use, and refuses a database tied
+// to another one: its seqs would make the shipper skip this journal's records.
+func (s *Shipper) bind(ctx context.Context, st *Store) error {
+	var ids []string
+	rows, err := st.conn.Query(ctx, "SELECT DISTINCT journal FROM ship_journal")
+	if err != nil {
+		return fmt.Errorf("read ship_journal: %w", err)
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("read ship_journal: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read ship_journal: %w", err)
+	}
+	switch {
+	case len(ids) == 0:
+		if err := st.conn.Exec(ctx, "INSERT INTO ship_journal (journal, bound) SELECT ?, now()", s.j.ID()); err != nil {
+			return fmt.Errorf("bind ship_journal: %w", err)
+		}
+		return nil
+	case len(ids) == 1 && ids[0] == s.j.ID():
+		return nil
+	}
+	return fmt.Errorf("%w (%v, this one is %s): point --clickhouse at a fresh database, or restore the data dir", ErrOtherJournal, ids, s.j.ID())
 }

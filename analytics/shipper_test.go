@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -206,5 +207,33 @@ func TestShipperCompletesAHalfShippedBatch(t *testing.T) {
 	}
 	if dup := duplicates(t, st); len(dup) > 0 {
 		t.Errorf("duplicate rows: %v", dup)
+	}
+}
+
+// A wiped data dir makes a new journal that counts from 1 again: shipping it into the
+// old history would skip its records, so the shipper refuses.
+func TestShipperRefusesHistoryOfAnotherJournal(t *testing.T) {
+	dsn := analyticstest.DSN(t)
+	j := openJ(t, t.TempDir(), JournalOptions{})
+	defer j.Close()
+	feed(t, desk(t, j), 0, 3)
+	s, stop := startShipper(t, j, dsn)
+	waitShipped(t, s, j)
+	stop()
+
+	other := openJ(t, t.TempDir(), JournalOptions{})
+	defer other.Close()
+	feed(t, desk(t, other), 1, 3)
+	s2, stop2 := startShipper(t, other, dsn)
+	defer stop2()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(s2.Status().Err, "another journal") {
+		if time.Now().After(deadline) {
+			t.Fatalf("shipper did not refuse another journal's database: %+v", s2.Status())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if st := s2.Status(); st.Shipped != 0 || st.Connected {
+		t.Errorf("refused shipper reports %+v", st)
 	}
 }
