@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -36,6 +37,7 @@ type Shipper struct {
 	lastErr   string
 	lastShip  time.Time
 	store     *Store
+	inserted  atomic.Int64 // unix ns of the last insert, for the linger
 }
 
 // linger is the longest the shipper waits to fill a batch at low rates, when fewer
@@ -132,13 +134,62 @@ func (s *Shipper) session(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer cur.Close()
-	lastLog, lastInsert := time.Now(), time.Time{}
-	var rows []row
+	// Reading and decoding the next batch (most of the shipper's CPU) runs beside the
+	// inserts of the current one; order is kept, one batch ahead at most.
+	pctx, cancel := context.WithCancel(ctx)
+	batches := make(chan shipBatch, 1)
+	done := make(chan error, 1)
+	go func() {
+		defer cur.Close()
+		done <- s.produce(pctx, cur, batches)
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	lastLog := time.Now()
+	for {
+		var b shipBatch
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case err := <-done:
+			done <- err // for the deferred wait
+			return err
+		case b = <-batches:
+		}
+		if err := s.insert(ctx, st, b.rows, from); err != nil {
+			return err
+		}
+		s.inserted.Store(time.Now().UnixNano())
+		if err := st.conn.Exec(ctx, "INSERT INTO ship_progress (seq, at) SELECT ?, now()", b.last); err != nil {
+			return fmt.Errorf("ship progress: %w", err)
+		}
+		s.mu.Lock()
+		s.shipped, s.lastShip = b.last, time.Now()
+		s.mu.Unlock()
+		s.trim(ctx, b.last)
+		if behind := s.j.Synced() - b.last; behind > 0 && time.Since(lastLog) > 5*time.Second {
+			s.log.InfoContext(ctx, "shipper_draining", "shipped_seq", b.last, "behind", behind)
+			lastLog = time.Now()
+		}
+	}
+}
+
+// shipBatch is a batch of journal records turned into rows, up to seq last.
+type shipBatch struct {
+	last uint64
+	rows []row
+}
+
+// produce reads the journal from cur and sends each batch's rows, until ctx ends or
+// the journal cannot be read.
+func (s *Shipper) produce(ctx context.Context, cur *Cursor, out chan<- shipBatch) error {
 	for {
 		// Linger: at low rates, gather up to a quarter second of records per batch
 		// rather than sending ClickHouse an INSERT (a new part) per fsync.
-		if wait := linger - time.Since(lastInsert); wait > 0 && s.j.Synced()-s.Status().Shipped < lingerBelow {
+		last := time.Unix(0, s.inserted.Load())
+		if wait := linger - time.Since(last); wait > 0 && s.j.Synced()-s.Status().Shipped < lingerBelow {
 			select {
 			case <-ctx.Done():
 				return ctx.Err()
@@ -159,7 +210,7 @@ func (s *Shipper) session(ctx context.Context) error {
 			}
 			continue
 		}
-		rows = rows[:0]
+		var rows []row
 		for _, r := range recs {
 			n := len(rows)
 			if rows, err = rowsOf(r, rows); err != nil {
@@ -167,21 +218,10 @@ func (s *Shipper) session(ctx context.Context) error {
 				rows = rows[:n]
 			}
 		}
-		if err := s.insert(ctx, st, rows, from); err != nil {
-			return err
-		}
-		lastInsert = time.Now()
-		last := recs[len(recs)-1].Seq
-		if err := st.conn.Exec(ctx, "INSERT INTO ship_progress (seq, at) SELECT ?, now()", last); err != nil {
-			return fmt.Errorf("ship progress: %w", err)
-		}
-		s.mu.Lock()
-		s.shipped, s.lastShip = last, time.Now()
-		s.mu.Unlock()
-		s.trim(ctx, last)
-		if behind := s.j.Synced() - last; behind > 0 && time.Since(lastLog) > 5*time.Second {
-			s.log.InfoContext(ctx, "shipper_draining", "shipped_seq", last, "behind", behind)
-			lastLog = time.Now()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case out <- shipBatch{last: recs[len(recs)-1].Seq, rows: rows}:
 		}
 	}
 }
