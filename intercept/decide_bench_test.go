@@ -15,7 +15,7 @@ import (
 	"github.com/lanjie/lanjie/rules"
 )
 
-// The benchmark world: 1M listed numbers, 1M listed accounts, 100k customers, the
+// The benchmark world: 1M listed numbers, 1M listed accounts, 1M customers, the
 // starter rules. Built once per process; each benchmark feeds it fresh events (new
 // ids, so the duplicate fast path never flatters the figures).
 var (
@@ -27,7 +27,7 @@ var (
 func world(b *testing.B) (*it.World, *intercept.Lists) {
 	benchOnce.Do(func() {
 		benchLists = intercept.NewLists()
-		w, err := it.NewWorld(benchLists, 1_000_000, 1_000_000, 100_000, 1)
+		w, err := it.NewWorld(benchLists, 1_000_000, 1_000_000, 1_000_000, 1)
 		if err != nil {
 			b.Fatalf("world: %v", err)
 		}
@@ -55,10 +55,11 @@ func starterSet(b *testing.B) *rules.Set {
 	return s
 }
 
-// warm feeds an engine 300k events first, so benchmarks time the steady state: windows
-// and the duplicate table full and evicting, as in a centre that has run for a while.
+// warm feeds an engine 1.1M events first, so benchmarks time the steady state: the
+// duplicate table (1M ids) full and evicting, the windows grown to their working size,
+// as in a centre that has run for a while.
 func warm(b *testing.B, w *it.World, e *intercept.Engine) {
-	for _, ev := range w.Events(300_000) {
+	for _, ev := range w.Events(1_100_000) {
 		if _, err := e.Decide(context.Background(), ev); err != nil {
 			b.Fatal(err)
 		}

@@ -136,8 +136,11 @@ func (w *World) next() *intercept.Event {
 	case r < 955:
 		return Report(w.id("r-"), w.at, c.Phone, []string{w.ListedNumbers[w.rng.IntN(len(w.ListedNumbers))]},
 			[]string{w.ListedAccounts[w.rng.IntN(len(w.ListedAccounts))]})
-	default: // a scam in progress: the victim transfers right after a listed call
-		return Transfer(w.id("t-"), w.at, c.Account, c.Phone, w.customer().Account, int64(5000+w.rng.IntN(50000)))
+	default: // a scam in progress: a large transfer to a mule account nobody knows yet
+		// (mules receive; they are not customers who pay each other, so a stop on one
+		// does not cascade through the city's ordinary accounts)
+		mule := "6217000" + pad(w.rng.IntN(20000), 12)
+		return Transfer(w.id("t-"), w.at, c.Account, c.Phone, mule, int64(5000+w.rng.IntN(50000)))
 	}
 }
 
