@@ -442,24 +442,31 @@ func stringField(ev *Event, f decField) *string {
 	panic("intercept: no string field " + decNames[f])
 }
 
+// suspects returns the elements of the suspect array at vs, or none after adding the
+// field's error: not an array of what, or more than maxSuspects of them (plural).
+func (st *decodeState) suspects(name string, vs int, what, plural string, buf []decSpan) []decSpan {
+	if st.data[vs] != '[' {
+		st.add(name, "must be an array of "+what)
+		return nil
+	}
+	elems, n := st.elements(vs, buf)
+	if n > maxSuspects {
+		st.add(name, "more than 100 "+plural)
+		return nil
+	}
+	return elems
+}
+
 // suspectNumbers decodes an array of at most maxSuspects phone numbers; errors name
 // the element: suspect_numbers[1].
 func (st *decodeState) suspectNumbers(vs, ve int) []string {
 	const name = "suspect_numbers"
-	if st.data[vs] != '[' {
-		st.add(name, "must be an array of strings")
-		return nil
-	}
 	var buf [8]decSpan
-	elems, n := st.elements(vs, buf[:0])
-	if n > maxSuspects {
-		st.add(name, "more than 100 numbers")
+	elems := st.suspects(name, vs, "strings", "numbers", buf[:0])
+	if len(elems) == 0 {
 		return nil
 	}
-	if n == 0 {
-		return nil
-	}
-	out := make([]string, 0, n)
+	out := make([]string, 0, len(elems))
 	for i, e := range elems {
 		b, reason := st.str(e.s, e.e)
 		if reason == "" {
@@ -479,17 +486,9 @@ func (st *decodeState) suspectNumbers(vs, ve int) []string {
 // suspectAccounts decodes an array of at most maxSuspects {bank, account} objects.
 func (st *decodeState) suspectAccounts(vs, ve int) []AccountRef {
 	const name = "suspect_accounts"
-	if st.data[vs] != '[' {
-		st.add(name, "must be an array of objects")
-		return nil
-	}
 	var buf [8]decSpan
-	elems, n := st.elements(vs, buf[:0])
-	if n > maxSuspects {
-		st.add(name, "more than 100 accounts")
-		return nil
-	}
-	if n == 0 {
+	elems := st.suspects(name, vs, "objects", "accounts", buf[:0])
+	if len(elems) == 0 {
 		return nil
 	}
 	out := make([]AccountRef, len(elems))

@@ -235,8 +235,9 @@ func (e *Engine) Restore(ctx context.Context, ev *Event, d *Decision) {
 		nd.EventID, nd.ready, nd.Duplicate, nd.journaled = id, false, false, true
 		defer e.seen.done(nd)
 	}
-	e.observe(ev, true)
-	e.remember(ctx, ev, d, true)
+	keys := keysOf(ev)
+	e.observe(ev, keys, true)
+	e.remember(ctx, ev, keys, d, true)
 	for _, a := range d.Actions {
 		switch a.Type {
 		case ActStopPayment:

@@ -97,7 +97,8 @@ func (e *Engine) Decide(ctx context.Context, ev *Event) (*Decision, error) {
 		}
 	}()
 	d.Kind = ev.Kind.String()
-	e.observe(ev, false)
+	keys := keysOf(ev)
+	e.observe(ev, keys, false)
 
 	out := outcomePool.Get().(*Outcome)
 	out.reset()
@@ -117,21 +118,39 @@ func (e *Engine) Decide(ctx context.Context, ev *Event) (*Decision, error) {
 	d.Actions = e.act(ev, d, out, []Action{})
 	outcomePool.Put(out)
 
-	e.remember(ctx, ev, d, false)
+	e.remember(ctx, ev, keys, d, false)
 	d.LatencyUS = time.Since(start).Microseconds()
 	e.seen.done(d)
 	return d, nil
 }
 
-// observe puts the event in the windows that rules count over, before they run, so
-// counts include the event itself.
-func (e *Engine) observe(ev *Event, once bool) {
-	at, id := ms(ev.At), uint32(hashString(ev.ID))
+// eventKeys are the window keys of an event's parties, computed once per decision
+// for observe and remember.
+type eventKeys struct {
+	id                           uint32 // hash of the event id: window replays merge by it
+	payer, payee, caller, callee uint64
+}
+
+func keysOf(ev *Event) eventKeys {
+	k := eventKeys{id: uint32(hashString(ev.ID))}
 	switch ev.Kind {
 	case KindTransfer:
-		e.st.payees.add(entityKey(ev.PayeeAccount), mark{at: at, ev: id, value: int64(ev.Amount), other: entityKey(ev.PayerAccount)}, once)
+		k.payer, k.payee = entityKey(ev.PayerAccount), entityKey(ev.PayeeAccount)
 	case KindCall, KindSMS:
-		e.st.callees.add(entityKey(ev.Caller), mark{at: at, ev: id, other: entityKey(ev.Callee)}, once)
+		k.caller, k.callee = entityKey(ev.Caller), entityKey(ev.Callee)
+	}
+	return k
+}
+
+// observe puts the event in the windows that rules count over, before they run, so
+// counts include the event itself.
+func (e *Engine) observe(ev *Event, k eventKeys, once bool) {
+	at, id := ms(ev.At), k.id
+	switch ev.Kind {
+	case KindTransfer:
+		e.st.payees.add(k.payee, mark{at: at, ev: id, value: int64(ev.Amount), other: k.payer}, once)
+	case KindCall, KindSMS:
+		e.st.callees.add(k.caller, mark{at: at, ev: id, other: k.callee}, once)
 	case KindReport:
 		who := entityKey(ev.ReporterPhone)
 		for _, a := range ev.SuspectAccounts {
@@ -148,17 +167,18 @@ func (e *Engine) observe(ev *Event, once bool) {
 // remember records what later events link to, after the rules ran: who paid whom (so
 // the next transfer is not first-time), risky contacts (with this call's own level),
 // and a report's suspects on the black list.
-func (e *Engine) remember(ctx context.Context, ev *Event, d *Decision, once bool) {
-	at, id := ms(ev.At), uint32(hashString(ev.ID))
+func (e *Engine) remember(ctx context.Context, ev *Event, k eventKeys, d *Decision, once bool) {
+	at, id := ms(ev.At), k.id
 	switch ev.Kind {
 	case KindTransfer:
-		e.st.payerTo.add(entityKey(ev.PayerAccount), mark{at: at, ev: id, other: entityKey(ev.PayeeAccount)}, once)
+		e.st.payerTo.add(k.payer, mark{at: at, ev: id, other: k.payee}, once)
 	case KindCall, KindSMS:
 		tags := e.contactTags(ev, d.Level)
 		// Only contacts that carry risk are kept: an ordinary domestic call cannot
 		// link a transfer to a scam, and keeping every call would evict the ones that do.
-		if k, _, ok := numberKey(ev.Caller); ok && tags&^TagSMS != 0 {
-			e.st.contacts.add(entityKey(ev.Callee), mark{at: at, ev: id, other: k, tag: tags, value: e.st.refs.put(d.EventID)}, once)
+		// The caller's key is its packed number (entityKey of an E.164 number).
+		if _, _, ok := numberKey(ev.Caller); ok && tags&^TagSMS != 0 {
+			e.st.contacts.add(k.callee, mark{at: at, ev: id, other: k.caller, tag: tags, value: e.st.refs.put(d.EventID)}, once)
 		}
 	case KindReport:
 		reason := "reported: " + ev.FraudType
@@ -179,6 +199,7 @@ func (e *Engine) remember(ctx context.Context, ev *Event, d *Decision, once bool
 
 func (e *Engine) contactTags(ev *Event, level Level) uint32 {
 	var tags uint32
+	overseas, virtual := e.st.Overseas(ev.Caller), e.st.Virtual(ev.Caller)
 	if ev.Kind == KindSMS {
 		tags |= TagSMS
 	}
@@ -189,14 +210,14 @@ func (e *Engine) contactTags(ev *Event, level Level) uint32 {
 		tags |= TagGray
 	case ListWhite:
 		// An official number arriving from abroad or a virtual range is a spoof.
-		if ev.Origin == "international_gateway" || e.st.Virtual(ev.Caller) || e.st.Overseas(ev.Caller) {
+		if ev.Origin == "international_gateway" || overseas || virtual {
 			tags |= TagSpoof
 		}
 	}
-	if e.st.Overseas(ev.Caller) {
+	if overseas {
 		tags |= TagOverseas
 	}
-	if e.st.Virtual(ev.Caller) {
+	if virtual {
 		tags |= TagVirtual
 	}
 	if level >= e.set.HighRisk {
