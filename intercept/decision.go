@@ -3,6 +3,7 @@ package intercept
 import (
 	"fmt"
 	"sync"
+	"time"
 )
 
 // Level grades risk in the four colours of a real centre.
@@ -101,6 +102,8 @@ type Decision struct {
 	Errors    []RuleError `json:"errors,omitempty"`
 	Actions   []Action    `json:"actions"`
 	LatencyUS int64       `json:"latency_us"`
+	DecidedAt time.Time   `json:"decided_at"`
+	CaseID    string      `json:"case_id,omitempty"`   // a report opens a case
 	Duplicate bool        `json:"duplicate,omitempty"` // the event id was seen before: this is the first decision
 
 	ready     bool // set under the dedupe shard lock once the decision is complete

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"time"
 )
 
 // Desk is the engine behind the journal: what feeds, people and the console call.
@@ -16,11 +18,42 @@ type Desk struct {
 	j   Journal
 	dec Decoder
 	log *slog.Logger
+
+	now    func() time.Time
+	notify Notifier
+	opsMu  sync.Mutex // orders, cases and appeals change one at a time: plan, journal, apply
 }
+
+// Notifier hears of orders the org must act on: event is "order.pending" (a new
+// order), "order.released" or "order.converted". It must not block.
+type Notifier func(o Order, event string)
 
 // NewDesk returns a desk over e that journals to j.
 func NewDesk(e *Engine, j Journal, dec Decoder, log *slog.Logger) *Desk {
-	return &Desk{eng: e, j: j, dec: dec, log: log}
+	return &Desk{eng: e, j: j, dec: dec, log: log, now: time.Now, notify: func(Order, string) {}}
+}
+
+// SetClock replaces the desk's clock (tests drive deadlines with a fake one).
+func (d *Desk) SetClock(now func() time.Time) {
+	d.now = now
+	d.eng.SetClock(now)
+}
+
+// SetNotifier sets who hears of orders to deliver; call it before serving.
+func (d *Desk) SetNotifier(n Notifier) { d.notify = n }
+
+// Book returns the register of orders, cases and appeals.
+func (d *Desk) Book() *Book { return d.eng.book }
+
+// Decoder returns the desk's event decoder.
+func (d *Desk) Decoder() Decoder { return d.dec }
+
+// registered puts durable decisions' orders and cases in the book and tells the
+// notifier of the new orders.
+func (d *Desk) registered(ev *Event, dec *Decision) {
+	for _, o := range d.eng.book.record(ev, dec, dec.DecidedAt) {
+		d.notify(o, "order."+StatusPending)
+	}
 }
 
 // Engine returns the desk's engine.
@@ -48,6 +81,7 @@ func (d *Desk) Ingest(ctx context.Context, lines [][]byte) ([]Result, error) {
 	res := make([]Result, len(lines))
 	recs := make([]Record, 0, len(lines))
 	var fresh []*Decision
+	var events []*Event
 	batch := map[string]bool{} // ids decided in this batch: journaled with it
 	for i, line := range lines {
 		res[i].Line = i + 1
@@ -69,7 +103,7 @@ func (d *Desk) Ingest(ctx context.Context, lines [][]byte) ([]Result, error) {
 		if dec.Duplicate {
 			continue
 		}
-		fresh = append(fresh, dec)
+		fresh, events = append(fresh, dec), append(events, &ev)
 		batch[dec.EventID] = true
 		data, err := json.Marshal(DecidedRecord{Event: ev, Decision: dec})
 		if err != nil {
@@ -82,8 +116,9 @@ func (d *Desk) Ingest(ctx context.Context, lines [][]byte) ([]Result, error) {
 		d.abandon(fresh)
 		return nil, fmt.Errorf("ingest: %w", err)
 	}
-	for _, dec := range fresh {
+	for i, dec := range fresh {
 		d.eng.seen.durable(dec)
+		d.registered(events[i], dec)
 	}
 	return res, nil
 }
@@ -138,6 +173,7 @@ func (d *Desk) Decide(ctx context.Context, ev *Event) (*Decision, error) {
 		return nil, fmt.Errorf("decide: %w", err)
 	}
 	d.eng.seen.durable(dec)
+	d.registered(ev, dec)
 	return dec, nil
 }
 
@@ -205,7 +241,7 @@ func (d *Desk) Restore(ctx context.Context, r Record) (handled bool, err error) 
 		if dr.Decision == nil {
 			return true, fmt.Errorf("restore record %d: no decision: %w", r.Seq, ErrInvalid)
 		}
-		d.eng.Restore(ctx, &dr.Event, dr.Decision)
+		d.eng.Restore(ctx, &dr.Event, dr.Decision, r.At)
 		return true, nil
 	case RecListChange:
 		var ch ListChange
@@ -217,7 +253,7 @@ func (d *Desk) Restore(ctx context.Context, r Record) (handled bool, err error) 
 		}
 		return true, nil
 	}
-	return false, nil
+	return d.restoreBook(r)
 }
 
 // Restore puts a decided event back into memory after a restart: the duplicate table,
@@ -227,7 +263,10 @@ func (d *Desk) Restore(ctx context.Context, r Record) (handled bool, err error) 
 // The effects are applied even when the id is already known: a snapshot taken while
 // decisions ran may hold the id but not all its effects, and every effect merges
 // when applied twice.
-func (e *Engine) Restore(ctx context.Context, ev *Event, d *Decision) {
+func (e *Engine) Restore(ctx context.Context, ev *Event, d *Decision, at time.Time) {
+	if !d.DecidedAt.IsZero() {
+		at = d.DecidedAt
+	}
 	nd, first := e.seen.claim(ev.ID)
 	if first {
 		id := nd.EventID
@@ -239,13 +278,20 @@ func (e *Engine) Restore(ctx context.Context, ev *Event, d *Decision) {
 	e.observe(ev, keys, true)
 	e.remember(ctx, ev, keys, d, true)
 	for _, a := range d.Actions {
+		if a.OrderID == "" || a.Existing {
+			continue
+		}
+		if o, err := e.book.Order(a.OrderID); err == nil && !o.Live() {
+			continue // lifted since: the snapshot knew
+		}
 		switch a.Type {
 		case ActStopPayment:
-			e.st.stops.claim(a.Account, a.OrderID)
+			e.book.restoreStop(a.Account, a.OrderID)
 		case ActCutoff:
 			e.st.cutoffs.claim(a.Phone, a.OrderID)
 		case ActFreezeRequest:
 			e.st.freezes.claim(a.Account, a.OrderID)
 		}
 	}
+	e.book.record(ev, d, at)
 }

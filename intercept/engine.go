@@ -22,6 +22,8 @@ type Engine struct {
 	seq      atomic.Uint64
 	log      *slog.Logger
 	profiles *Profiles
+	book     *Book
+	clock    func() time.Time // when decisions are stamped; nil: the wall clock
 }
 
 type evalBox struct{ Evaluator }
@@ -54,6 +56,7 @@ func New(s Settings, lists *Lists, src ProfileSource, log *slog.Logger) (*Engine
 		return nil, err
 	}
 	e.profiles, e.st.profiles = p, p
+	e.book = newBook(s.Orders, e.st, e.newID)
 	e.eval.Store(&evalBox{noRules{}})
 	// Order and task ids stay unique across restarts: the counter starts at the clock.
 	e.seq.Store(uint64(time.Now().UnixMilli()) << 8)
@@ -62,6 +65,13 @@ func New(s Settings, lists *Lists, src ProfileSource, log *slog.Logger) (*Engine
 
 // Close stops the engine's background workers.
 func (e *Engine) Close() { e.profiles.Close() }
+
+// SetClock stamps decisions (and so the orders they issue) with now instead of the
+// wall clock; tests drive order deadlines with it. Call it before deciding.
+func (e *Engine) SetClock(now func() time.Time) { e.clock = now }
+
+// Book returns the engine's register of orders, cases and appeals.
+func (e *Engine) Book() *Book { return e.book }
 
 // State returns what the engine knows, for rule functions and tests.
 func (e *Engine) State() *State { return e.st }
@@ -96,7 +106,13 @@ func (e *Engine) Decide(ctx context.Context, ev *Event) (*Decision, error) {
 			panic(r)
 		}
 	}()
-	d.Kind = ev.Kind.String()
+	d.Kind, d.DecidedAt = ev.Kind.String(), start
+	if e.clock != nil {
+		d.DecidedAt = e.clock()
+	}
+	if ev.Kind == KindReport {
+		d.CaseID = e.newID("CS")
+	}
 	keys := keysOf(ev)
 	e.observe(ev, keys, false)
 
@@ -301,7 +317,11 @@ func (e *Engine) issue(ev *Event, acts []Action, typ ActionType, t target, tier,
 		if t.account == "" {
 			return acts
 		}
-		id, fresh := e.st.stops.claim(t.account, e.newID("SP"))
+		id, fresh, refused := e.book.claimStop(t.account, e.newID("SP"))
+		if refused {
+			// Stopped as often as the law allows: the desk needs a legal freeze now.
+			return e.issue(ev, acts, ActFreezeRequest, t, tier, rule)
+		}
 		a.OrderID, a.Existing = id, !fresh
 		if fresh {
 			e.profiles.Invalidate(t.account)

@@ -359,7 +359,7 @@ func TestDecideShadowErrorsAndReuse(t *testing.T) {
 		Errors:  []intercept.RuleError{{Rule: "broken", Error: "division by zero"}},
 		Actions: []intercept.Action{},
 	}
-	opts := []cmp.Option{cmpopts.IgnoreUnexported(intercept.Decision{}), cmpopts.IgnoreFields(intercept.Decision{}, "LatencyUS")}
+	opts := []cmp.Option{cmpopts.IgnoreUnexported(intercept.Decision{}), cmpopts.IgnoreFields(intercept.Decision{}, "LatencyUS", "DecidedAt")}
 	if diff := cmp.Diff(want, d1, opts...); diff != "" {
 		t.Errorf("decision (-want +got):\n%s", diff)
 	}

@@ -17,6 +17,8 @@ const (
 	RecOrderStatus RecordType = 4 // an order moved to a new status
 	RecAudit       RecordType = 5 // a state-changing request by a person or system
 	RecWarning     RecordType = 6 // a warning task and its delivery states
+	RecCase        RecordType = 7 // a case opened or changed (CaseChange)
+	RecAppeal      RecordType = 8 // an appeal filed or decided (AppealChange)
 )
 
 // Record is one journal entry; Data is JSON whose shape depends on Type.
@@ -65,6 +67,49 @@ type OrderStatus struct {
 	Issuer    string     `json:"issuer,omitempty"`
 	Reason    string     `json:"reason,omitempty"`
 	Reference string     `json:"reference,omitempty"` // the bank's or operator's own reference
+
+	// Set when the order is created (status pending) or when a status changes them.
+	By          string    `json:"by,omitempty"` // who moved it to this status
+	AccountName string    `json:"account_name,omitempty"`
+	TxAt        time.Time `json:"tx_at,omitzero"`
+	CaseID      string    `json:"case_id,omitempty"`
+	Basis       string    `json:"legal_basis,omitempty"`
+	ReasonCode  string    `json:"reason_code,omitempty"`
+	Document    string    `json:"document,omitempty"`
+	Parent      string    `json:"parent,omitempty"`
+	Child       string    `json:"child,omitempty"`
+	Deadline    time.Time `json:"deadline,omitzero"`
+	Expires     time.Time `json:"expires,omitzero"`
+	Renewal     bool      `json:"renewal,omitempty"` // an executed order renewed: Expires is the new term
+}
+
+// CaseChange is the journal form of a change to a case: opened, linked (events or
+// orders), assigned, noted, status.
+type CaseChange struct {
+	CaseID   string    `json:"case_id"`
+	Op       string    `json:"op"`
+	At       time.Time `json:"at"`
+	Who      string    `json:"who,omitempty"`
+	Status   string    `json:"status,omitempty"`
+	Assignee string    `json:"assignee,omitempty"`
+	Text     string    `json:"text,omitempty"`
+	Events   []string  `json:"events,omitempty"`
+	Orders   []string  `json:"orders,omitempty"`
+}
+
+// AppealChange is the journal form of a holder's appeal against an order: filed, then
+// decided (granted or denied) with written grounds.
+type AppealChange struct {
+	AppealID  string    `json:"appeal_id"`
+	OrderID   string    `json:"order_id"`
+	Op        string    `json:"op"` // filed, decided
+	At        time.Time `json:"at"`
+	Who       string    `json:"who,omitempty"`
+	Appellant string    `json:"appellant,omitempty"`
+	Contact   string    `json:"contact,omitempty"`
+	Statement string    `json:"statement,omitempty"`
+	Outcome   string    `json:"outcome,omitempty"` // granted, denied
+	Grounds   string    `json:"grounds,omitempty"`
 }
 
 // WarningStatus is the journal form of a warning task entering a status: queued,

@@ -22,6 +22,8 @@ type Settings struct {
 
 	ProfileCacheSize int           // risk profiles cached (ristretto)
 	ProfileTTL       time.Duration // how long a cached profile is trusted
+
+	Orders OrderSettings // the practice orders follow
 }
 
 // DefaultSettings returns the settings of a typical city centre.
@@ -36,6 +38,7 @@ func DefaultSettings() Settings {
 		DedupeSize:       1 << 20,
 		ProfileCacheSize: 1 << 16,
 		ProfileTTL:       10 * time.Minute,
+		Orders:           DefaultOrderSettings(),
 	}
 }
 
@@ -52,6 +55,9 @@ func (s Settings) Check() error {
 		return fmt.Errorf("high-risk level must be yellow, orange or red: %w", ErrInvalid)
 	case s.WindowHorizon <= 0 || s.PayeeMemory < s.WindowHorizon:
 		return fmt.Errorf("window horizon > 0 and payee memory ≥ horizon: %w", ErrInvalid)
+	}
+	if err := s.Orders.check(); err != nil {
+		return err
 	}
 	for _, c := range s.DefaultCountry {
 		if c < '0' || c > '9' {

@@ -34,6 +34,15 @@ type snapChunk struct {
 	Rings     []snapRing
 	Refs      []snapRef
 	Decisions []Decision
+	Book      *snapBook
+}
+
+// snapBook is the book of orders, cases and appeals.
+type snapBook struct {
+	Orders  []Order
+	StopsOf map[string][]string
+	Cases   []Case
+	Appeals []Appeal
 }
 
 type snapRef struct {
@@ -165,6 +174,9 @@ func (e *Engine) WriteSnapshot(w io.Writer, h SnapshotHeader) error {
 			return err
 		}
 	}
+	if err := put(snapChunk{Kind: "book", Book: e.book.snapshot()}); err != nil {
+		return err
+	}
 	return put(snapChunk{Kind: "end"})
 }
 
@@ -229,6 +241,10 @@ func (e *Engine) ReadSnapshot(r io.Reader) (SnapshotHeader, error) {
 				if ref.Seq > r.seq.Load() {
 					r.seq.Store(ref.Seq)
 				}
+			}
+		case "book":
+			if c.Book != nil {
+				e.book.load(c.Book)
 			}
 		case "seen":
 			for i := range c.Decisions {

@@ -54,8 +54,8 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 	// Replaying the journal tail over the snapshot is idempotent.
 	for i, ev := range evs {
-		e2.Restore(context.Background(), ev, decisions[i])
-		e2.Restore(context.Background(), ev, decisions[i])
+		e2.Restore(context.Background(), ev, decisions[i], time.Time{})
+		e2.Restore(context.Background(), ev, decisions[i], time.Time{})
 	}
 	st, at := e2.State(), it.T0.Add(time.Hour)
 	checks := []struct {
@@ -132,7 +132,7 @@ func TestSnapshotKeepsSplitTransfers(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range evs {
-		e2.Restore(context.Background(), evs[i], ds[i])
+		e2.Restore(context.Background(), evs[i], ds[i], time.Time{})
 	}
 	n, sum, _ := e2.State().PayeeTransfers("6228480000000002", it.T0, time.Minute)
 	if n != 3 || sum != 3*490000 {
@@ -151,7 +151,7 @@ func TestRestoreAppliesEffectsOfAKnownEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	e2 := it.Engine(t)
-	e2.Restore(context.Background(), rep, d) // the id becomes known...
+	e2.Restore(context.Background(), rep, d, time.Time{}) // the id becomes known...
 	e3 := it.Engine(t)
 	var buf bytes.Buffer
 	if err := e2.WriteSnapshot(&buf, intercept.SnapshotHeader{Seq: 1}); err != nil {
@@ -167,7 +167,7 @@ func TestRestoreAppliesEffectsOfAKnownEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	e3.ReleaseStop("6228480000000002")
-	e3.Restore(context.Background(), rep, d)
+	e3.Restore(context.Background(), rep, d, time.Time{})
 	if e3.State().Lists.Account("6228480000000002", it.T0).List != intercept.ListBlack {
 		t.Error("the reported account is not black-listed after replay")
 	}

@@ -277,3 +277,23 @@ func (t *orderTable) release(x string) bool {
 	delete(sh.m, k)
 	return ok
 }
+
+// set records id for x, replacing any order in force (a freeze following its stop).
+func (t *orderTable) set(x, id string) {
+	k := entityKey(x)
+	sh := &t.shards[mix(k)%64]
+	sh.mu.Lock()
+	sh.m[k] = id
+	sh.mu.Unlock()
+}
+
+// releaseIf lifts the order in force on x if it is id.
+func (t *orderTable) releaseIf(x, id string) {
+	k := entityKey(x)
+	sh := &t.shards[mix(k)%64]
+	sh.mu.Lock()
+	if sh.m[k] == id {
+		delete(sh.m, k)
+	}
+	sh.mu.Unlock()
+}

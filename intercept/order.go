@@ -1,0 +1,182 @@
+package intercept
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Order statuses. An order's history is the list of statuses it entered; the last is
+// its state. Overdue is a status a pending order enters when its deadline passes; the
+// org may still execute it.
+const (
+	StatusPending   = "pending"   // issued, on its way to the org
+	StatusSent      = "sent"      // delivered to the org's system
+	StatusOverdue   = "overdue"   // not executed by its deadline
+	StatusExecuted  = "executed"  // the org carried it out (with its reference)
+	StatusRejected  = "rejected"  // the org refused it (with a reason)
+	StatusExpired   = "expired"   // its term ran out
+	StatusConverted = "converted" // a stop or freeze request turned into a freeze
+	StatusReleased  = "released"  // released (accounts) or restored (numbers)
+)
+
+// ActFreeze is a legal freeze (冻结) of an account, from a stop or a freeze request
+// converted with a legal document.
+const ActFreeze ActionType = "freeze"
+
+// OrderSettings are the documented practice orders follow; every figure is a setting.
+type OrderSettings struct {
+	StopTerm        time.Duration // a stop-payment lasts this long from execution (48 h)
+	MaxStops        int           // the same account can be stopped at most this often (2)
+	StopExecute     time.Duration // the bank should execute a stop within this (overdue after)
+	FreezeMonths    int           // a freeze lasts this many months from execution, renewable (6)
+	FreezeExecute   time.Duration // the bank should execute a freeze within this
+	CutoffDeadline  time.Duration // the operator's deadline when none is given (24 h)
+	CutoffMin       time.Duration // shortest operator deadline allowed (2 h)
+	CutoffMax       time.Duration // longest operator deadline allowed (24 h)
+	Basis           map[ActionType]string
+	OperatorPrefix  map[string]string // E.164 prefix -> operator, for numbers no feed named
+	DefaultOperator string            // operator of numbers no prefix matches
+}
+
+// DefaultOrderSettings returns the practice documented for Chinese centres.
+func DefaultOrderSettings() OrderSettings {
+	s := OrderSettings{
+		StopTerm: 48 * time.Hour, MaxStops: 2, StopExecute: 30 * time.Minute,
+		FreezeMonths: 6, FreezeExecute: 24 * time.Hour,
+		CutoffDeadline: 24 * time.Hour, CutoffMin: 2 * time.Hour, CutoffMax: 24 * time.Hour,
+		Basis: map[ActionType]string{
+			ActStopPayment:   "Anti-Telecom and Online Fraud Law art. 31; police stop-payment notice (止付通知书)",
+			ActFreezeRequest: "request for a freeze decision by the investigating police",
+			ActFreeze:        "freeze notice (冻结通知书) under a legal document",
+			ActCutoff:        "Anti-Telecom and Online Fraud Law art. 21; police cutoff notice",
+		},
+		OperatorPrefix:  map[string]string{},
+		DefaultOperator: "UNASSIGNED",
+	}
+	// Mobile number segments of the three operators (virtual ranges resell their lines
+	// and are cut by whoever carries them, so they stay unassigned).
+	for op, segs := range map[string]string{
+		"CMCC": "134 135 136 137 138 139 147 150 151 152 157 158 159 172 178 182 183 184 187 188 195 197 198",
+		"CU":   "130 131 132 145 155 156 166 175 176 185 186 196",
+		"CT":   "133 149 153 173 177 180 181 189 190 191 193 199",
+	} {
+		for _, seg := range strings.Fields(segs) {
+			s.OperatorPrefix["+86"+seg] = op
+		}
+	}
+	return s
+}
+
+func (s OrderSettings) check() error {
+	switch {
+	case s.StopTerm <= 0 || s.StopExecute <= 0 || s.FreezeExecute <= 0:
+		return fmt.Errorf("order terms and execution deadlines must be positive: %w", ErrInvalid)
+	case s.MaxStops < 1 || s.FreezeMonths < 1:
+		return fmt.Errorf("max stops and freeze months must be at least 1: %w", ErrInvalid)
+	case !(s.CutoffMin > 0 && s.CutoffMin <= s.CutoffDeadline && s.CutoffDeadline <= s.CutoffMax):
+		return fmt.Errorf("cutoff deadlines: want 0 < min ≤ default ≤ max: %w", ErrInvalid)
+	}
+	return nil
+}
+
+// operatorOf returns the operator that carries number n, by its segment.
+func (s OrderSettings) operatorOf(n string) string {
+	for l := min(len(n), 8); l >= 2; l-- {
+		if op, ok := s.OperatorPrefix[n[:l]]; ok {
+			return op
+		}
+	}
+	return s.DefaultOperator
+}
+
+// Order is a stop-payment, freeze request, freeze or cutoff, with its whole history.
+type Order struct {
+	ID          string        `json:"id"`
+	Type        ActionType    `json:"type"`
+	Status      string        `json:"status"`
+	Org         string        `json:"org"` // the bank or operator that executes it
+	Account     string        `json:"account,omitempty"`
+	AccountName string        `json:"account_name,omitempty"` // the bank executes only if it matches
+	Phone       string        `json:"phone,omitempty"`
+	Amount      Fen           `json:"amount_fen,omitempty"` // stop: the money at stake; freeze: the limit (0: whole account)
+	TxAt        time.Time     `json:"tx_at,omitzero"`       // stop: when the money moved
+	EventID     string        `json:"event_id,omitempty"`
+	CaseID      string        `json:"case_id,omitempty"`
+	Rule        string        `json:"rule,omitempty"`
+	Issuer      string        `json:"issuer"`
+	Basis       string        `json:"legal_basis"`
+	Reason      string        `json:"reason,omitempty"`
+	ReasonCode  string        `json:"reason_code,omitempty"` // cutoff
+	Document    string        `json:"document,omitempty"`    // freeze: the legal document's number
+	Parent      string        `json:"parent,omitempty"`      // freeze: the order it converts
+	Child       string        `json:"child,omitempty"`       // stop: the freeze it became
+	Reference   string        `json:"reference,omitempty"`   // the org's own reference
+	Created     time.Time     `json:"created"`
+	Deadline    time.Time     `json:"deadline"` // execute by
+	Executed    time.Time     `json:"executed,omitzero"`
+	Expires     time.Time     `json:"expires,omitzero"`
+	Renewals    int           `json:"renewals,omitempty"`
+	History     []OrderStatus `json:"history"`
+}
+
+// Live reports whether the order still binds its target (not rejected, released,
+// expired or converted).
+func (o *Order) Live() bool {
+	switch o.Status {
+	case StatusPending, StatusSent, StatusOverdue, StatusExecuted:
+		return true
+	}
+	return false
+}
+
+// Target is the account or number the order is aimed at.
+func (o *Order) Target() string {
+	if o.Account != "" {
+		return o.Account
+	}
+	return o.Phone
+}
+
+// OrderFilter selects orders; zero fields match everything.
+type OrderFilter struct {
+	Org     string
+	Type    ActionType
+	Status  string
+	CaseID  string
+	Target  string // account or number
+	Overdue bool   // only pending orders past their deadline
+	Limit   int    // at most this many, newest first (0: 100)
+}
+
+func (f OrderFilter) match(o *Order) bool {
+	return (f.Org == "" || o.Org == f.Org) && (f.Type == "" || o.Type == f.Type) &&
+		(f.Status == "" || o.Status == f.Status) && (f.CaseID == "" || o.CaseID == f.CaseID) &&
+		(f.Target == "" || o.Target() == f.Target) && (!f.Overdue || o.Status == StatusOverdue)
+}
+
+// OrderOp is a person's or a system's action on an order.
+type OrderOp struct {
+	Op        string    `json:"op"` // execute, reject, renew, convert, release, sent
+	Who       string    `json:"-"`
+	Reference string    `json:"reference,omitempty"` // execute: the org's reference
+	Reason    string    `json:"reason,omitempty"`    // reject, release: why
+	Document  string    `json:"document,omitempty"`  // convert, renew a freeze: the legal document
+	Limit     Fen       `json:"limit_fen,omitempty"` // convert: freeze only this much (0: all)
+	At        time.Time `json:"-"`
+}
+
+// transitions says which statuses each op may start from.
+var transitions = map[string][]string{
+	"sent":    {StatusPending},
+	"execute": {StatusPending, StatusSent, StatusOverdue},
+	"reject":  {StatusPending, StatusSent, StatusOverdue},
+	"renew":   {StatusExecuted, StatusExpired},
+	"convert": {StatusPending, StatusSent, StatusOverdue, StatusExecuted, StatusExpired},
+	"release": {StatusPending, StatusSent, StatusOverdue, StatusExecuted, StatusExpired},
+	"overdue": {StatusPending, StatusSent},
+	"expire":  {StatusExecuted},
+}
+
+func canDo(op, status string) bool { return slices.Contains(transitions[op], status) }
