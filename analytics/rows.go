@@ -27,8 +27,10 @@ var (
 	tWarnings = &table{"warnings", "seq, logged, task_id, phone, tier, status, channel, at, event_id, template, error_code"}
 	tAudit    = &table{"audit", "seq, logged, at, who, role, action, target, detail, remote"}
 	tRules    = &table{"rule_changes", "seq, logged, rule_id, version, mode, weight, expr, who"}
+	tCases    = &table{"case_changes", "seq, logged, case_id, op, at, who, status, assignee, text, events, orders"}
+	tAppeals  = &table{"appeals", "seq, logged, appeal_id, order_id, op, at, who, appellant, statement, outcome, grounds"}
 
-	tables = []*table{tEvents, tDecisions, tOrders, tLists, tWarnings, tAudit, tRules}
+	tables = []*table{tEvents, tDecisions, tOrders, tLists, tWarnings, tAudit, tRules, tCases, tAppeals}
 )
 
 // row is one table row with the seq and month it belongs to.
@@ -98,6 +100,9 @@ func rowsOf(r intercept.Record, out []row) ([]row, error) {
 		}
 		add(tDecisions, d.EventID, d.Kind, ts(ev.At), uint8(d.Score), d.Level.String(), rulesHit, scores, whys,
 			shadow, errs, types, targets, ids, uint32(min(max(d.LatencyUS, 0), 1<<32-1)))
+		if d.CaseID != "" {
+			add(tCases, d.CaseID, "opened", ts(r.At), "engine", intercept.CaseOpen, "", ev.FraudType, []string{ev.ID}, nonNil(ids))
+		}
 		amount := ev.Amount
 		if ev.Kind == intercept.KindReport && len(ev.SuspectAccounts) == 1 {
 			// A report's loss belongs to its one account; spread over several it would
@@ -154,6 +159,18 @@ func rowsOf(r intercept.Record, out []row) ([]row, error) {
 			return out, fmt.Errorf("record %d: %w", r.Seq, err)
 		}
 		add(tRules, c.ID, uint32(max(c.Version, 0)), c.Mode, int16(c.Weight), c.Expr, c.Who)
+	case intercept.RecCase:
+		var c intercept.CaseChange
+		if err := json.Unmarshal(r.Data, &c); err != nil {
+			return out, fmt.Errorf("record %d: %w", r.Seq, err)
+		}
+		add(tCases, c.CaseID, c.Op, ts(c.At), c.Who, c.Status, c.Assignee, c.Text, nonNil(c.Events), nonNil(c.Orders))
+	case intercept.RecAppeal:
+		var a intercept.AppealChange
+		if err := json.Unmarshal(r.Data, &a); err != nil {
+			return out, fmt.Errorf("record %d: %w", r.Seq, err)
+		}
+		add(tAppeals, a.AppealID, a.OrderID, a.Op, ts(a.At), a.Who, a.Appellant, a.Statement, a.Outcome, a.Grounds)
 	default:
 		return out, fmt.Errorf("record %d: unknown type %d", r.Seq, r.Type)
 	}

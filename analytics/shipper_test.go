@@ -98,7 +98,7 @@ func count(t *testing.T, st *Store, q string) uint64 {
 func duplicates(t *testing.T, st *Store) map[string]uint64 {
 	t.Helper()
 	keys := map[string]string{"events": "id", "decisions": "event_id", "orders": "order_id, status", "warnings": "task_id, status",
-		"list_changes": "seq", "audit": "seq", "rule_changes": "seq"}
+		"list_changes": "seq", "audit": "seq", "rule_changes": "seq", "case_changes": "seq", "appeals": "seq"}
 	out := map[string]uint64{}
 	for table, key := range keys {
 		if n := count(t, st, "SELECT toUInt64(count() - uniqExact("+key+")) FROM "+table); n != 0 {
@@ -119,6 +119,8 @@ func TestShipperShipsEverythingExactlyOnce(t *testing.T) {
 	appendJSON(t, j, intercept.RecRuleChange, intercept.RuleChange{ID: "r1", Version: 2, Mode: "shadow", Weight: 10, Expr: "amount > 1"})
 	appendJSON(t, j, intercept.RecOrderStatus, intercept.OrderStatus{OrderID: "SP-x", Type: intercept.ActStopPayment, Status: "executed", At: it.T0, Org: "ABC"})
 	appendJSON(t, j, intercept.RecWarning, intercept.WarningStatus{TaskID: "WN-x", Phone: "+8613800000001", Tier: "high", Status: "delivered", At: it.T0})
+	appendJSON(t, j, intercept.RecCase, intercept.CaseChange{CaseID: "CS-x", Op: "note", At: it.T0, Who: "hotline1", Text: "victim called back"})
+	appendJSON(t, j, intercept.RecAppeal, intercept.AppealChange{AppealID: "AP-x", OrderID: "SP-x", Op: "filed", At: it.T0, Who: "hotline1", Appellant: "Li Si", Statement: "salary"})
 
 	s, stop := startShipper(t, j, dsn)
 	waitShipped(t, s, j)
@@ -134,7 +136,7 @@ func TestShipperShipsEverythingExactlyOnce(t *testing.T) {
 		"orders": 40*2 + 1,
 		// per round: the call warns the victim (orange), the transfer warns again (red)
 		"warnings":     40*2 + 1,
-		"list_changes": 1, "audit": 1, "rule_changes": 1,
+		"list_changes": 1, "audit": 1, "rule_changes": 1, "case_changes": 1, "appeals": 1,
 	}
 	for table, n := range want {
 		if got := count(t, st, "SELECT count() FROM "+table); got != n {
