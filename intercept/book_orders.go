@@ -118,7 +118,7 @@ func (b *Book) planConvert(o *Order, op OrderOp) ([]OrderStatus, error) {
 		fe = append(fe, FieldError{Field: "document", Reason: "a freeze needs the legal document's number"})
 	}
 	if op.Limit < 0 {
-		fe = append(fe, FieldError{Field: "limit", Reason: "negative"})
+		fe = append(fe, FieldError{Field: "limit_fen", Reason: "negative"})
 	}
 	if len(fe) > 0 {
 		return nil, &ValidationError{Fields: fe}

@@ -78,6 +78,12 @@ func (r Result) Err() error { return r.err }
 // acknowledged), or ctx's; then the batch's decisions are forgotten, so a retry
 // decides them again rather than finding unjournaled duplicates.
 func (d *Desk) Ingest(ctx context.Context, lines [][]byte) ([]Result, error) {
+	return d.IngestChecked(ctx, lines, nil)
+}
+
+// IngestChecked is Ingest with a check of every decoded event before it is decided
+// (a feed key's scope): an event check refuses fails its line with check's error.
+func (d *Desk) IngestChecked(ctx context.Context, lines [][]byte, check func(*Event) error) ([]Result, error) {
 	res := make([]Result, len(lines))
 	recs := make([]Record, 0, len(lines))
 	var fresh []*Decision
@@ -86,6 +92,9 @@ func (d *Desk) Ingest(ctx context.Context, lines [][]byte) ([]Result, error) {
 	for i, line := range lines {
 		res[i].Line = i + 1
 		ev, err := d.dec.Decode(line)
+		if err == nil && check != nil {
+			err = check(&ev)
+		}
 		if err != nil {
 			res[i].fail(err)
 			continue

@@ -3,9 +3,7 @@
 package ui
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,47 +11,108 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
-	"github.com/lanjie/lanjie/intercept"
-)
 
-// MaxBatch is the most events one POST /api/v1/events may carry.
-const MaxBatch = 10000
+	"github.com/lanjie/lanjie/intercept"
+	"github.com/lanjie/lanjie/intercept/webhook"
+	"github.com/lanjie/lanjie/rules"
+	"github.com/lanjie/lanjie/ui/auth"
+)
 
 // Ready reports whether the console can take work, and why not; cmd wires the
 // journal and the shipper into it.
 type Ready func() (ok bool, detail any)
 
-// Server serves the API.
-type Server struct {
-	app    *fiber.App
-	desk   *intercept.Desk
-	ready  Ready
-	log    *slog.Logger
-	stats  *stats
-	gauges Gauges
+// Config is what the server serves.
+type Config struct {
+	Desk       *intercept.Desk
+	Journal    intercept.Journal // audit records go here
+	Rules      *rules.Book
+	Auth       *auth.Store
+	Sessions   *auth.Sessions
+	Throttle   *auth.Throttle // login failures, by user name and by address
+	Deliveries Deliveries     // the webhook delivery log; nil: none configured
+	Ready      Ready
+	Log        *slog.Logger
+	KeyRate    int // requests per second one API key may send (0: 100,000)
+	UserRate   int // requests per second one person may send (0: 50)
 }
 
-// New returns a server over desk.
-func New(desk *intercept.Desk, ready Ready, log *slog.Logger) *Server {
-	s := &Server{desk: desk, ready: ready, log: log, stats: &stats{}}
+// Deliveries is the webhook delivery log, and what re-sends an org's waiting orders
+// once its endpoint is set.
+type Deliveries interface {
+	Log(org string, limit int) []webhook.Record
+	Redeliver(org string) int
+}
+
+// Server serves the API.
+type Server struct {
+	app      *fiber.App
+	api      fiber.Router
+	routes   []Route
+	desk     *intercept.Desk
+	journal  intercept.Journal
+	rules    *rules.Book
+	auth     *auth.Store
+	sessions *auth.Sessions
+	throttle *auth.Throttle
+	delivery Deliveries
+	ready    Ready
+	log      *slog.Logger
+	stats    *stats
+	gauges   Gauges
+}
+
+// New returns a server over cfg.
+func New(cfg Config) *Server {
+	s := &Server{desk: cfg.Desk, journal: cfg.Journal, rules: cfg.Rules, auth: cfg.Auth, sessions: cfg.Sessions,
+		throttle: cfg.Throttle, delivery: cfg.Deliveries, ready: cfg.Ready, log: cfg.Log, stats: &stats{}}
+	if cfg.KeyRate <= 0 {
+		cfg.KeyRate = 100_000
+	}
+	if cfg.UserRate <= 0 {
+		cfg.UserRate = 50
+	}
 	s.app = fiber.New(fiber.Config{
-		BodyLimit:             32 << 20,
+		BodyLimit:             MaxBody,
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           120 * time.Second,
 		DisableStartupMessage: true,
 		ErrorHandler:          s.errorHandler,
+		// Handlers keep what they read (orders, appeals, rules, webhooks): fiber's
+		// zero-copy strings would change under them with the next request.
+		Immutable: true,
 	})
 	s.app.Use(recover.New())
 	s.app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok\n") })
 	s.app.Get("/readyz", s.readyz)
 	s.app.Get("/metrics", s.metrics)
-	api := s.app.Group("/api/v1")
-	api.Post("/events", s.postEvents)
-	api.Post("/decide", s.postDecide)
+	limited := func(max int, keys bool) fiber.Handler {
+		return limiter.New(limiter.Config{
+			Max: max, Expiration: time.Second, KeyGenerator: rateKey,
+			Next: func(c *fiber.Ctx) bool { return (principal(c).Kind == auth.KindKey) != keys },
+			LimitReached: func(c *fiber.Ctx) error {
+				return fiber.NewError(fiber.StatusTooManyRequests, fmt.Sprintf("more than %d requests a second: slow down", max))
+			},
+		})
+	}
+	// audit wraps everything after it, so refusals (unknown keys, CSRF) are audited too.
+	s.api = s.app.Group("/api/v1", s.audit, s.authenticate, limited(cfg.KeyRate, true), limited(cfg.UserRate, false), deadline(25*time.Second))
+	s.app.Get("/api/v1/openapi.json", s.openapi)
+	s.routes = append(s.routes, Route{Method: fiber.MethodGet, Path: "/api/v1/openapi.json"})
+	s.sessionRoutes()
+	s.eventRoutes()
+	s.listRoutes()
+	s.ruleRoutes()
+	s.orderRoutes()
+	s.caseRoutes()
 	return s
 }
+
+// MaxBody is the largest request body: a full batch of long events.
+const MaxBody = 32 << 20
 
 // App is the fiber app, for tests.
 func (s *Server) App() *fiber.App { return s.app }
@@ -66,36 +125,47 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWith
 
 // problem is the JSON body of every error response.
 type problem struct {
+	Status int                    `json:"status"`
 	Error  string                 `json:"error"`
 	Fields []intercept.FieldError `json:"fields,omitempty"`
 }
 
-// errorHandler turns error kinds into statuses; only the unexpected are logged.
-func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
-	status := fiber.StatusInternalServerError
+// statusOf maps an error's kind to its HTTP status.
+func statusOf(err error) int {
 	var fe *fiber.Error
 	var ve *intercept.ValidationError
-	p := problem{Error: err.Error()}
 	switch {
 	case errors.As(err, &fe):
-		status = fe.Code
-	case errors.As(err, &ve):
-		status, p.Fields = fiber.StatusUnprocessableEntity, ve.Fields
-	case errors.Is(err, intercept.ErrInvalid):
-		status = fiber.StatusUnprocessableEntity
+		return fe.Code
+	case errors.As(err, &ve), errors.Is(err, intercept.ErrInvalid):
+		return fiber.StatusUnprocessableEntity
+	case errors.Is(err, auth.ErrBadCredentials):
+		return fiber.StatusUnauthorized
 	case errors.Is(err, intercept.ErrNotFound):
-		status = fiber.StatusNotFound
+		return fiber.StatusNotFound
 	case errors.Is(err, intercept.ErrConflict):
-		status = fiber.StatusConflict
+		return fiber.StatusConflict
 	case errors.Is(err, intercept.ErrForbidden):
-		status = fiber.StatusForbidden
-	case errors.Is(err, context.DeadlineExceeded):
-		status = fiber.StatusServiceUnavailable
+		return fiber.StatusForbidden
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, intercept.ErrUnavailable):
+		return fiber.StatusServiceUnavailable
+	}
+	return fiber.StatusInternalServerError
+}
+
+// errorHandler turns error kinds into statuses; only the unexpected are logged.
+func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	status := statusOf(err)
+	p := problem{Status: status, Error: err.Error()}
+	var ve *intercept.ValidationError
+	if errors.As(err, &ve) {
+		p.Fields = ve.Fields
+	}
+	switch {
 	case errors.Is(err, intercept.ErrUnavailable):
-		status = fiber.StatusServiceUnavailable
 		s.log.ErrorContext(c.UserContext(), "request_refused", "path", c.Path(), "err", err)
 		p.Error = "the console cannot keep new work right now (its journal is unavailable); nothing was accepted, retry later"
-	default:
+	case status == fiber.StatusInternalServerError:
 		s.log.ErrorContext(c.UserContext(), "request_failed", "method", c.Method(), "path", c.Path(), "err", err)
 		p.Error = "internal error"
 	}
@@ -108,89 +178,4 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 		c.Status(fiber.StatusServiceUnavailable)
 	}
 	return c.JSON(detail)
-}
-
-// splitBatch returns the events of a body, a JSON array or NDJSON, with the number
-// each is known by in results: its place in the array, or its line in the body
-// (blank lines count, so the numbers match an editor's).
-func splitBatch(body []byte) (lines [][]byte, nums []int, err error) {
-	t := bytes.TrimSpace(body)
-	if len(t) > 0 && t[0] == '[' {
-		var raw []json.RawMessage
-		if err := json.Unmarshal(t, &raw); err != nil {
-			return nil, nil, fmt.Errorf("body: not a JSON array of events: %v: %w", err, intercept.ErrInvalid)
-		}
-		for i, r := range raw {
-			lines, nums = append(lines, r), append(nums, i+1)
-		}
-		return lines, nums, nil
-	}
-	objects := 0
-	for n, rest := 1, body; len(rest) > 0; n++ {
-		line, after, _ := bytes.Cut(rest, []byte{'\n'})
-		if l := bytes.TrimSpace(line); len(l) > 0 {
-			lines, nums = append(lines, l), append(nums, n)
-			if l[0] == '{' && l[len(l)-1] == '}' {
-				objects++
-			}
-		}
-		rest = after
-	}
-	if len(lines) > 0 && objects == 0 {
-		return nil, nil, fmt.Errorf("body: neither a JSON array nor NDJSON (one JSON object per line): %w", intercept.ErrInvalid)
-	}
-	return lines, nums, nil
-}
-
-// batchResponse answers a batch: a result per line, decisions or errors.
-type batchResponse struct {
-	Accepted int                `json:"accepted"`
-	Rejected int                `json:"rejected"`
-	Results  []intercept.Result `json:"results"`
-}
-
-func (s *Server) postEvents(c *fiber.Ctx) error {
-	lines, nums, err := splitBatch(c.Body())
-	if err != nil {
-		return err
-	}
-	if len(lines) == 0 {
-		return fmt.Errorf("body: no events: %w", intercept.ErrInvalid)
-	}
-	if len(lines) > MaxBatch {
-		return fiber.NewError(fiber.StatusRequestEntityTooLarge, fmt.Sprintf("%d events in one request, the limit is %d", len(lines), MaxBatch))
-	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), 20*time.Second)
-	defer cancel()
-	res, err := s.desk.Ingest(ctx, lines)
-	if err != nil {
-		return err
-	}
-	out := batchResponse{Results: res}
-	for i := range res {
-		res[i].Line = nums[i]
-	}
-	for _, r := range res {
-		if r.Err() != nil {
-			out.Rejected++
-		} else {
-			out.Accepted++
-			s.stats.decided(r.Decision)
-		}
-	}
-	return c.JSON(out)
-}
-
-func (s *Server) postDecide(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
-	defer cancel()
-	res, err := s.desk.Ingest(ctx, [][]byte{c.Body()})
-	if err != nil {
-		return err
-	}
-	if err := res[0].Err(); err != nil {
-		return err
-	}
-	s.stats.decided(res[0].Decision)
-	return c.JSON(res[0].Decision)
 }

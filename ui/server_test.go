@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,6 +26,8 @@ import (
 	"github.com/lanjie/lanjie/intercept/intercepttest"
 	"github.com/lanjie/lanjie/rules"
 	"github.com/lanjie/lanjie/ui"
+	"github.com/lanjie/lanjie/ui/auth"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // journal is an in-memory intercept.Journal. fail, when set, is asked before each
@@ -99,16 +102,27 @@ func start(t *testing.T, j *journal, ready ui.Ready) (*ui.Server, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(e.Close)
-	set, err := rules.NewSet(rules.Starter())
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.SetEvaluator(set)
 	intercepttest.Black(t, e, "+85512345678")
 	if ready == nil {
 		ready = func() (bool, any) { return true, map[string]any{"ok": true} }
 	}
-	srv := ui.New(intercept.NewDesk(e, j, intercept.Decoder{}, log), ready, log)
+	desk := intercept.NewDesk(e, j, intercept.Decoder{}, log)
+	book := rules.NewBook(&intercepttest.Journal{}, func(s *rules.Set) { e.SetEvaluator(s) }, nil) // rule records apart: tests read j
+	if err := book.Seed(context.Background(), rules.Starter(), "system"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := auth.Open(filepath.Join(t.TempDir(), "auth.json"), auth.Options{BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.Bootstrap(adminPassword); err != nil {
+		t.Fatal(err)
+	}
+	if feedKey, _, err = st.CreateKey("hotline intake", auth.Hotline, "", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	srv := ui.New(ui.Config{Desk: desk, Journal: j, Rules: book, Auth: st, Sessions: auth.NewSessions(0, 0, nil),
+		Throttle: auth.NewThrottle(5, time.Minute, nil), Ready: ready, Log: log})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -121,14 +135,33 @@ func start(t *testing.T, j *journal, ready ui.Ready) (*ui.Server, string) {
 		if err := srv.Shutdown(ctx); err != nil {
 			t.Errorf("shutdown: %v", err)
 		}
-		if err := <-served; err != nil {
+		ln.Close() // a Serve that had not taken the listener yet returns now
+		if err := <-served; err != nil && !errors.Is(err, net.ErrClosed) {
 			t.Errorf("serve: %v", err)
 		}
 	})
-	return srv, "http://" + ln.Addr().String()
+	base := "http://" + ln.Addr().String()
+	for i := 0; ; i++ { // serving once it answers
+		resp, err := client.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if i == 100 {
+			t.Fatalf("server does not answer: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return srv, base
 }
 
 var client = &http.Client{Timeout: 30 * time.Second}
+
+// adminPassword is the test console's first admin's; feedKey is a hotline key that
+// do sends, set by start.
+const adminPassword = "test-admin-password-1"
+
+var feedKey string
 
 // do sends a request and returns the status and the body.
 func do(t *testing.T, method, url, contentType string, body []byte) (int, []byte) {
@@ -139,6 +172,9 @@ func do(t *testing.T, method, url, contentType string, body []byte) (int, []byte
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if feedKey != "" {
+		req.Header.Set("Authorization", "Bearer "+feedKey)
 	}
 	resp, err := client.Do(req)
 	if err != nil {

@@ -23,6 +23,9 @@ type Config struct {
 	SnapshotEvery time.Duration // how often memory is snapshotted (the journal is trimmed up to it)
 	Retention     int           // months of history ClickHouse keeps
 	GCPercent     int           // the garbage collector's GOGC
+	AdminPassword string        // the first admin's password on a first start (env only); empty: generated and printed once
+	KeyRate       int           // requests per second one API key may send
+	SweepEvery    time.Duration // how often order deadlines are checked
 	Engine        intercept.Settings
 }
 
@@ -45,6 +48,14 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 	fs.IntVar(&c.GCPercent, "gc-percent", envInt(getenv, "LANJIE_GC_PERCENT", 400), "GOGC for the console: its live heap (lists, windows, the duplicate table) is large, and collecting it less often nearly halves decision time; bound memory with GOMEMLIMIT (LANJIE_GC_PERCENT)")
 	fs.IntVar(&c.Retention, "retention-months", envInt(getenv, "LANJIE_RETENTION_MONTHS", 24), "months of history kept in ClickHouse; older months are dropped (LANJIE_RETENTION_MONTHS)")
 	fs.DurationVar(&c.SnapshotEvery, "snapshot-every", envDuration(getenv, "LANJIE_SNAPSHOT_EVERY", 10*time.Minute), "how often to snapshot memory; the shipper trims the journal up to the snapshot (LANJIE_SNAPSHOT_EVERY)")
+	c.AdminPassword = getenv("LANJIE_ADMIN_PASSWORD") // a secret: never a flag, never printed
+	fs.IntVar(&c.KeyRate, "key-rate", envInt(getenv, "LANJIE_KEY_RATE", 100_000), "requests per second one API key may send; more get 429 (LANJIE_KEY_RATE)")
+	fs.DurationVar(&c.SweepEvery, "sweep-every", envDuration(getenv, "LANJIE_SWEEP_EVERY", 30*time.Second), "how often order deadlines are checked: overdue and expired orders (LANJIE_SWEEP_EVERY)")
+	fs.DurationVar(&c.Engine.Orders.StopTerm, "stop-term", c.Engine.Orders.StopTerm, "a stop-payment lasts this long from execution")
+	fs.IntVar(&c.Engine.Orders.MaxStops, "max-stops", c.Engine.Orders.MaxStops, "stop-payments one account may have")
+	fs.DurationVar(&c.Engine.Orders.StopExecute, "stop-execute", c.Engine.Orders.StopExecute, "a bank should execute a stop within this (then it is overdue)")
+	fs.IntVar(&c.Engine.Orders.FreezeMonths, "freeze-months", c.Engine.Orders.FreezeMonths, "a freeze lasts this many months from execution, renewable")
+	fs.DurationVar(&c.Engine.Orders.CutoffDeadline, "cutoff-deadline", c.Engine.Orders.CutoffDeadline, "an operator's deadline for a cutoff when none is given")
 	fs.StringVar(&c.Country, "country", env("LANJIE_COUNTRY", "86"), "calling code of national numbers (LANJIE_COUNTRY)")
 	fs.IntVar(&c.Engine.Red, "red", c.Engine.Red, "score from which a decision is red and orders go out")
 	fs.IntVar(&c.Engine.Orange, "orange", c.Engine.Orange, "score from which a decision is orange (desk review)")
@@ -65,6 +76,9 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 	}
 	if c.DataDir == "" {
 		return c, fmt.Errorf("--data-dir is empty: the journal needs a directory")
+	}
+	if c.KeyRate < 1 || c.SweepEvery < time.Second {
+		return c, fmt.Errorf("--key-rate at least 1 and --sweep-every at least 1s")
 	}
 	c.Engine.DefaultCountry = c.Country
 	if err := c.Engine.Check(); err != nil {

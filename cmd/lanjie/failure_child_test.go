@@ -4,8 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,6 +65,46 @@ func lanjieBinary(t *testing.T) string {
 	return binPath
 }
 
+// testAdminPassword is the first admin's password of every console the tests start.
+var testAdminPassword = "t-" + rand.Text()
+
+// feedKey signs in to the console at base as its admin and returns a new hotline API
+// key for posting feeds.
+func feedKey(t *testing.T, base string) string {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	call := func(path, csrf string, in, out any) {
+		body, _ := json.Marshal(in)
+		req, err := http.NewRequest(http.MethodPost, base+path, bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-CSRF-Token", csrf)
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode/100 != 2 {
+			t.Fatalf("POST %s: %s %s", path, resp.Status, b)
+		}
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("POST %s: %v", path, err)
+		}
+	}
+	var login struct{ CSRF string }
+	call("/api/v1/login", "", map[string]string{"username": "admin", "password": testAdminPassword}, &login)
+	var key struct{ Key string }
+	call("/api/v1/apikeys", login.CSRF, map[string]string{"name": "test feed", "role": "hotline"}, &key)
+	return key.Key
+}
+
 // apiLine is how lanjie says where it serves, once it serves.
 var apiLine = regexp.MustCompile(`API:\s+(http://\S+)/api/v1/events`)
 
@@ -85,6 +129,7 @@ func startChild(ctx context.Context, t *testing.T, bin, logPath string, args ...
 		return nil, err
 	}
 	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "LANJIE_ADMIN_PASSWORD="+testAdminPassword)
 	cmd.Stderr = logf
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -106,7 +106,8 @@ type feedClient struct {
 	ep   *endpoint
 	feed *synthFeed
 	http *http.Client
-	rate int // events per second at most; 0: as fast as the server takes them
+	rate int    // events per second at most; 0: as fast as the server takes them
+	key  string // the API key sent as a Bearer token
 
 	mu sync.Mutex
 	st feedState
@@ -217,6 +218,7 @@ func (c *feedClient) post(ctx context.Context, body []byte, ids []string) (*batc
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/x-ndjson")
+	req.Header.Set("Authorization", "Bearer "+c.key)
 	c.mu.Lock()
 	c.st.posts++
 	c.mu.Unlock()

@@ -99,6 +99,7 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	c := r.start(ctx)
 	ep.set(c.base)
 	cl := newFeedClient(ep, newSynthFeed("crash-"))
+	cl.key = feedKey(t, c.base)
 	clientDone, stopClient := startClient(ctx, t, cl)
 
 	// Kill at random moments (200 ms to 2 s after the child serves), restarting on the
@@ -212,6 +213,7 @@ func TestClickHouseOutageLosesNothing(t *testing.T) {
 	// A steady feed rather than a flood: on a small machine a flood outruns the shipper
 	// and the drain would measure CPU, not the outage.
 	cl := newFeedClient(ep, newSynthFeed("outage-"))
+	cl.key = feedKey(t, c.base)
 	cl.rate = 5000
 	clientDone, stopClient := startClient(ctx, t, cl)
 

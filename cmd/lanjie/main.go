@@ -25,8 +25,10 @@ import (
 
 	"github.com/lanjie/lanjie/analytics"
 	"github.com/lanjie/lanjie/intercept"
+	"github.com/lanjie/lanjie/intercept/webhook"
 	"github.com/lanjie/lanjie/rules"
 	"github.com/lanjie/lanjie/ui"
+	"github.com/lanjie/lanjie/ui/auth"
 )
 
 func main() {
@@ -72,9 +74,11 @@ type Main struct {
 	fresh bool     // the journal was empty at start
 	lock  *os.File // flock on the data dir
 
-	rulesMu sync.Mutex
-	rules   []rules.Rule  // the rule set in force, for snapshots
-	snapSeq atomic.Uint64 // the seq the latest snapshot covers
+	rules    *rules.Book
+	auth     *auth.Store
+	sessions *auth.Sessions
+	deliver  *webhook.Deliverer
+	snapSeq  atomic.Uint64 // the seq the latest snapshot covers
 
 	wg     sync.WaitGroup
 	cancel context.CancelFunc
@@ -98,15 +102,23 @@ func NewMain(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (
 		return nil, err
 	}
 	m.desk = intercept.NewDesk(m.engine, j, intercept.Decoder{DefaultCountry: cfg.Country}, log)
+	m.rules = rules.NewBook(j, func(s *rules.Set) { m.engine.SetEvaluator(s) }, nil)
 	if err := m.restore(ctx); err != nil {
 		m.Close()
 		return nil, err
 	}
+	if err := m.openAuth(); err != nil {
+		m.Close()
+		return nil, err
+	}
+	m.deliver = webhook.New(webhook.Options{Endpoint: m.endpoint, Log: log, OnResult: m.delivered})
+	m.desk.SetNotifier(m.notify)
 	if cfg.ClickHouse != "" {
 		m.shipper = analytics.NewShipper(j, cfg.ClickHouse, log)
 		m.shipper.TrimLimit = m.snapSeq.Load
 	}
-	m.server = ui.New(m.desk, m.ready, log)
+	m.server = ui.New(ui.Config{Desk: m.desk, Journal: j, Rules: m.rules, Auth: m.auth, Sessions: m.sessions,
+		Throttle: auth.NewThrottle(5, 15*time.Minute, nil), Deliveries: m.deliver, Ready: m.ready, Log: log, KeyRate: cfg.KeyRate})
 	m.server.SetGauges(m.gauges)
 	m.ln, err = net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -120,69 +132,43 @@ func NewMain(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (
 func (m *Main) Addr() string { return m.ln.Addr().String() }
 
 // restore loads the latest snapshot and replays the journal kept after it into
-// memory: decisions, lists, rules. A first start journals the starting rules.
+// memory: decisions, orders, cases, lists, rules. A first start journals the
+// starting rules.
 func (m *Main) restore(ctx context.Context) error {
 	start := time.Now()
-	latest := map[string]rules.Rule{}
-	var order []string
-	snapRules, err := m.loadSnapshot()
-	if err != nil {
+	if err := m.loadSnapshot(); err != nil {
 		return err
-	}
-	for _, r := range snapRules {
-		order = append(order, r.ID)
-		latest[r.ID] = r
 	}
 	n := 0
 	// The snapshot holds everything up to its seq; only the journal after it replays.
-	err = m.journal.Replay(ctx, m.snapSeq.Load()+1, func(r intercept.Record) error {
+	err := m.journal.Replay(ctx, m.snapSeq.Load()+1, func(r intercept.Record) error {
 		n++
 		handled, err := m.desk.Restore(ctx, r)
-		if err != nil || handled {
+		if err != nil || handled || r.Type != intercept.RecRuleChange {
 			return err
 		}
-		if r.Type == intercept.RecRuleChange {
-			var ch intercept.RuleChange
-			if err := json.Unmarshal(r.Data, &ch); err != nil {
-				return fmt.Errorf("restore rule change %d: %w", r.Seq, err)
-			}
-			var rule rules.Rule
-			if err := json.Unmarshal(ch.Rule, &rule); err != nil {
-				return fmt.Errorf("restore rule change %d: %w", r.Seq, err)
-			}
-			if _, ok := latest[rule.ID]; !ok {
-				order = append(order, rule.ID)
-			}
-			latest[rule.ID] = rule
+		var ch intercept.RuleChange
+		if err := json.Unmarshal(r.Data, &ch); err != nil {
+			return fmt.Errorf("restore rule change %d: %w", r.Seq, err)
 		}
-		return nil
+		return m.rules.Restore(ch, r.At)
 	})
 	if err != nil {
 		return fmt.Errorf("restore from journal: %w", err)
 	}
 	m.fresh = n == 0 && m.snapSeq.Load() == 0
-	var rs []rules.Rule
-	for _, id := range order {
-		rs = append(rs, latest[id])
-	}
-	first := len(rs) == 0
-	if first {
-		if rs, err = m.startingRules(); err != nil {
+	if len(m.rules.Rules()) == 0 {
+		rs, err := m.startingRules()
+		if err != nil {
 			return err
 		}
-	}
-	set, err := rules.NewSet(rs)
-	if err != nil {
+		if err := m.rules.Seed(ctx, rs, "system"); err != nil {
+			return fmt.Errorf("starting rules: %w", err)
+		}
+	} else if err := m.rules.Install(); err != nil {
 		return fmt.Errorf("compile rules: %w", err)
 	}
-	m.engine.SetEvaluator(set)
-	m.rules = rs
-	if first {
-		if err := m.journalRules(ctx, rs); err != nil {
-			return err
-		}
-	}
-	m.log.Info("restored", "records", n, "rules", len(rs), "took", time.Since(start).Round(time.Millisecond))
+	m.log.Info("restored", "records", n, "rules", len(m.rules.Rules()), "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -201,25 +187,6 @@ func (m *Main) startingRules() ([]rules.Rule, error) {
 	return rs, nil
 }
 
-func (m *Main) journalRules(ctx context.Context, rs []rules.Rule) error {
-	recs := make([]intercept.Record, 0, len(rs))
-	for _, r := range rs {
-		raw, err := json.Marshal(r)
-		if err != nil {
-			return fmt.Errorf("encode rule %s: %w", r.ID, err)
-		}
-		data, err := json.Marshal(intercept.RuleChange{ID: r.ID, Version: r.Version, Mode: string(r.Mode), Weight: r.Weight, Expr: r.Expr, Who: "system", Rule: raw})
-		if err != nil {
-			return fmt.Errorf("encode rule change %s: %w", r.ID, err)
-		}
-		recs = append(recs, intercept.Record{Type: intercept.RecRuleChange, Data: data})
-	}
-	if _, err := m.journal.Append(ctx, recs...); err != nil {
-		return fmt.Errorf("journal rules: %w", err)
-	}
-	return nil
-}
-
 // Run serves until ctx ends: the API, the shipper, and on a first demo start the demo
 // world.
 func (m *Main) Run(ctx context.Context) error {
@@ -231,11 +198,22 @@ func (m *Main) Run(ctx context.Context) error {
 			m.shipper.Run(ctx)
 		}()
 	}
-	m.wg.Add(1)
+	m.wg.Add(3)
 	go func() {
 		defer m.wg.Done()
 		m.snapshotLoop(ctx, m.cfg.SnapshotEvery)
 	}()
+	go func() {
+		defer m.wg.Done()
+		m.deliver.Run(ctx)
+	}()
+	go func() {
+		defer m.wg.Done()
+		m.sweepLoop(ctx)
+	}()
+	if n := m.desk.Resend(); n > 0 {
+		m.log.Info("orders_resent", "orders", n)
+	}
 	if m.cfg.ClickHouse != "" {
 		m.wg.Add(1)
 		go func() {

@@ -12,11 +12,18 @@ import (
 	"testing"
 
 	"github.com/lanjie/lanjie/intercept"
+	"github.com/lanjie/lanjie/ui/auth"
 )
 
 func testConfig(t *testing.T, dir string) Config {
 	t.Helper()
-	cfg, err := ParseFlags([]string{"--addr", "127.0.0.1:0", "--data-dir", dir}, func(string) string { return "" }, io.Discard)
+	env := func(k string) string {
+		if k == "LANJIE_ADMIN_PASSWORD" {
+			return testAdminPassword
+		}
+		return ""
+	}
+	cfg, err := ParseFlags([]string{"--addr", "127.0.0.1:0", "--data-dir", dir}, env, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +63,17 @@ type batchOut struct {
 
 func post(t *testing.T, m *Main, body []byte) batchOut {
 	t.Helper()
-	resp, err := http.Post("http://"+m.Addr()+"/api/v1/events", "application/x-ndjson", bytes.NewReader(body))
+	key, _, err := m.auth.CreateKey("test feed", auth.Hotline, "", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, "http://"+m.Addr()+"/api/v1/events", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,29 +16,30 @@ import (
 
 func (m *Main) snapshotPath() string { return filepath.Join(m.cfg.DataDir, "snapshot.gob") }
 
-// loadSnapshot loads the latest snapshot, if any, and returns the rules it holds.
-func (m *Main) loadSnapshot() ([]rules.Rule, error) {
+// loadSnapshot loads the latest snapshot, if any, with the rule book it holds.
+func (m *Main) loadSnapshot() error {
 	f, err := os.Open(m.snapshotPath())
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		return nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open snapshot: %w", err)
+		return fmt.Errorf("open snapshot: %w", err)
 	}
 	defer f.Close()
 	h, err := m.engine.ReadSnapshot(bufio.NewReaderSize(f, 1<<20))
 	if err != nil {
-		return nil, fmt.Errorf("load snapshot %s: %w", m.snapshotPath(), err)
+		return fmt.Errorf("load snapshot %s: %w", m.snapshotPath(), err)
 	}
-	var rs []rules.Rule
 	if len(h.Extra) > 0 {
-		if err := json.Unmarshal(h.Extra, &rs); err != nil {
-			return nil, fmt.Errorf("snapshot rules: %w", err)
+		vs, err := rules.ParseVersions(h.Extra)
+		if err != nil {
+			return fmt.Errorf("snapshot rules: %w", err)
 		}
+		m.rules.LoadVersions(vs)
 	}
 	m.snapSeq.Store(h.Seq)
-	m.log.Info("snapshot_loaded", "seq", h.Seq, "taken", h.Taken, "rules", len(rs))
-	return rs, nil
+	m.log.Info("snapshot_loaded", "seq", h.Seq, "taken", h.Taken, "rules", len(m.rules.Rules()))
+	return nil
 }
 
 // writeSnapshot writes a snapshot covering every record durable now, atomically
@@ -47,9 +48,7 @@ func (m *Main) loadSnapshot() ([]rules.Rule, error) {
 func (m *Main) writeSnapshot(ctx context.Context) error {
 	start := time.Now()
 	seq := m.journal.Synced()
-	m.rulesMu.Lock()
-	extra, err := json.Marshal(m.rules)
-	m.rulesMu.Unlock()
+	extra, err := json.Marshal(m.rules.Snapshot())
 	if err != nil {
 		return fmt.Errorf("snapshot rules: %w", err)
 	}

@@ -1,0 +1,197 @@
+package ui
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/lanjie/lanjie/intercept"
+	"github.com/lanjie/lanjie/ui/auth"
+)
+
+// SessionCookie names the browser session's cookie; CSRFHeader carries the session's
+// CSRF token on every state-changing request a browser makes.
+const (
+	SessionCookie = "lanjie_session"
+	CSRFHeader    = "X-CSRF-Token"
+)
+
+// Route is one API route and the roles allowed on it (nil: anyone, even signed out).
+// The role matrix test and the OpenAPI document are checked against Routes.
+type Route struct {
+	Method, Path string
+	Roles        []auth.Role
+}
+
+// Role sets used by the routes. Admin may do everything.
+var (
+	anyone      []auth.Role
+	signedIn    = auth.Roles
+	people      = []auth.Role{auth.Hotline, auth.BankLiaison, auth.OperatorLiaison, auth.Volunteer, auth.Analyst, auth.Admin}
+	desk        = []auth.Role{auth.Hotline, auth.Admin}
+	deskAndOrgs = []auth.Role{auth.Hotline, auth.Admin, auth.BankLiaison, auth.OperatorLiaison, auth.BankSystem, auth.OperatorSystem}
+	orgActors   = []auth.Role{auth.Admin, auth.BankLiaison, auth.OperatorLiaison, auth.BankSystem, auth.OperatorSystem}
+	feeds       = []auth.Role{auth.Hotline, auth.Admin, auth.BankSystem, auth.OperatorSystem}
+	readers     = []auth.Role{auth.Hotline, auth.Admin, auth.Analyst}
+	listWriters = []auth.Role{auth.Hotline, auth.Admin, auth.Analyst}
+	analysts    = []auth.Role{auth.Analyst, auth.Admin}
+	admins      = []auth.Role{auth.Admin}
+)
+
+// handle registers a route under /api/v1 allowed to roles, and records it.
+func (s *Server) handle(method, path string, roles []auth.Role, h fiber.Handler) {
+	s.routes = append(s.routes, Route{Method: method, Path: "/api/v1" + path, Roles: roles})
+	guard := func(c *fiber.Ctx) error {
+		if roles == nil {
+			return h(c)
+		}
+		p, ok := c.Locals("principal").(auth.Principal)
+		if !ok {
+			return fiber.NewError(fiber.StatusUnauthorized, "sign in (POST /api/v1/login) or send an API key as Authorization: Bearer …")
+		}
+		if !slices.Contains(roles, p.Role) {
+			return fmt.Errorf("%s may not %s %s: %w", p.Role, method, path, intercept.ErrForbidden)
+		}
+		return h(c)
+	}
+	s.api.Add(method, path, guard)
+}
+
+// Routes returns every API route with the roles allowed on it.
+func (s *Server) Routes() []Route { return slices.Clone(s.routes) }
+
+// authenticate finds who is calling: an API key (Authorization: Bearer) or a browser
+// session (cookie, with the CSRF header on state-changing requests). A request with
+// neither goes on anonymous; routes that need someone refuse it.
+func (s *Server) authenticate(c *fiber.Ctx) error {
+	if h := c.Get(fiber.HeaderAuthorization); h != "" {
+		secret, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			return fiber.NewError(fiber.StatusUnauthorized, "Authorization: want Bearer and an API key")
+		}
+		p, err := s.auth.VerifyKey(strings.TrimSpace(secret))
+		if err != nil {
+			return fiber.NewError(fiber.StatusUnauthorized, "unknown or revoked API key")
+		}
+		c.Locals("principal", p)
+		return c.Next()
+	}
+	if tok := c.Cookies(SessionCookie); tok != "" {
+		sess, ok := s.sessions.Get(tok)
+		if !ok {
+			return fiber.NewError(fiber.StatusUnauthorized, "session expired: sign in again")
+		}
+		if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
+			if got := c.Get(CSRFHeader); got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRF)) != 1 {
+				return fmt.Errorf("missing or wrong %s header (the token login returned): %w", CSRFHeader, intercept.ErrForbidden)
+			}
+		}
+		c.Locals("principal", sess.Principal)
+		c.Locals("session", tok)
+	}
+	return c.Next()
+}
+
+// principal returns who is calling; routes with roles only run with one.
+func principal(c *fiber.Ctx) auth.Principal {
+	p, _ := c.Locals("principal").(auth.Principal)
+	return p
+}
+
+// who names the caller in records: a user's name or "key:<id>".
+func who(c *fiber.Ctx) string {
+	p := principal(c)
+	if p.Kind == auth.KindKey {
+		return "key:" + p.KeyID
+	}
+	return p.Name
+}
+
+// orgScope is the org the caller is confined to, "" for desk-wide roles.
+func orgScope(c *fiber.Ctx) string {
+	if p := principal(c); p.Role.NeedsOrg() {
+		return p.Org
+	}
+	return ""
+}
+
+// deadline gives every request a context that ends after d (feed batches get longer).
+func deadline(d time.Duration) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ctx, cancel := context.WithTimeout(c.UserContext(), d)
+		defer cancel()
+		c.SetUserContext(ctx)
+		return c.Next()
+	}
+}
+
+// audit journals every state-changing request but feeds (whose events are journaled
+// with their decisions) before its response goes out: who, what, when, from where.
+func (s *Server) audit(c *fiber.Ctx) error {
+	err := c.Next()
+	m := c.Method()
+	if m == fiber.MethodGet || m == fiber.MethodHead || m == fiber.MethodOptions {
+		return err
+	}
+	path := c.Path()
+	if path == "/api/v1/events" || path == "/api/v1/decide" || path == "/api/v1/rules/test" {
+		return err
+	}
+	status := c.Response().StatusCode()
+	if err != nil {
+		status = statusOf(err)
+	}
+	if status == fiber.StatusTooManyRequests && path != "/api/v1/login" {
+		return err // a flood over the rate limit must not flood the journal too
+	}
+	p := principal(c)
+	name := who(c)
+	if name == "" {
+		name = "anonymous"
+	}
+	if path == "/api/v1/login" {
+		name = "login:" + s.loginName(c)
+	}
+	e := intercept.AuditEntry{At: time.Now(), Who: name, Role: string(p.Role), Action: m + " " + c.Route().Path,
+		Target: strings.TrimPrefix(path, "/api/v1"), Detail: fmt.Sprintf("status %d", status), Remote: c.IP()}
+	data, jerr := json.Marshal(e)
+	if jerr == nil {
+		_, jerr = s.journal.Append(c.UserContext(), intercept.Record{Type: intercept.RecAudit, Data: data})
+	}
+	if jerr != nil {
+		s.log.ErrorContext(c.UserContext(), "audit_failed", "action", e.Action, "who", e.Who, "err", jerr)
+		if err == nil && status < 400 {
+			return fmt.Errorf("audit: %w", intercept.ErrUnavailable)
+		}
+	}
+	return err
+}
+
+// loginName is the username a login request named, for the audit trail.
+func (s *Server) loginName(c *fiber.Ctx) string {
+	var body struct {
+		Username string `json:"username"`
+	}
+	_ = json.Unmarshal(c.Body(), &body)
+	if len(body.Username) > 64 {
+		return body.Username[:64]
+	}
+	return body.Username
+}
+
+// rateKey is what per-caller rate limits count by.
+func rateKey(c *fiber.Ctx) string {
+	if p, ok := c.Locals("principal").(auth.Principal); ok {
+		if p.Kind == auth.KindKey {
+			return "key:" + p.KeyID
+		}
+		return "user:" + p.Name
+	}
+	return "ip:" + c.IP()
+}

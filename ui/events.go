@@ -1,0 +1,129 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/lanjie/lanjie/intercept"
+	"github.com/lanjie/lanjie/ui/auth"
+)
+
+// MaxBatch is the most events one POST /api/v1/events may carry.
+const MaxBatch = 10000
+
+func (s *Server) eventRoutes() {
+	s.handle(fiber.MethodPost, "/events", feeds, s.postEvents)
+	s.handle(fiber.MethodPost, "/decide", feeds, s.postDecide)
+}
+
+// scopeCheck confines a partner system's key to its own feed: a bank posts only
+// transfers it carried, an operator only calls and texts on its network.
+func scopeCheck(p auth.Principal) func(*intercept.Event) error {
+	switch p.Role {
+	case auth.BankSystem:
+		return func(ev *intercept.Event) error {
+			if ev.Kind != intercept.KindTransfer || ev.Bank != p.Org {
+				return fmt.Errorf("a key of %s posts only transfers with \"bank\":%q: %w", p.Org, p.Org, intercept.ErrForbidden)
+			}
+			return nil
+		}
+	case auth.OperatorSystem:
+		return func(ev *intercept.Event) error {
+			if (ev.Kind != intercept.KindCall && ev.Kind != intercept.KindSMS) || ev.Operator != p.Org {
+				return fmt.Errorf("a key of %s posts only calls and texts with \"operator\":%q: %w", p.Org, p.Org, intercept.ErrForbidden)
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
+// splitBatch returns the events of a body, a JSON array or NDJSON, with the number
+// each is known by in results: its place in the array, or its line in the body
+// (blank lines count, so the numbers match an editor's).
+func splitBatch(body []byte) (lines [][]byte, nums []int, err error) {
+	t := bytes.TrimSpace(body)
+	if len(t) > 0 && t[0] == '[' {
+		var raw []json.RawMessage
+		if err := json.Unmarshal(t, &raw); err != nil {
+			return nil, nil, fmt.Errorf("body: not a JSON array of events: %v: %w", err, intercept.ErrInvalid)
+		}
+		for i, r := range raw {
+			lines, nums = append(lines, r), append(nums, i+1)
+		}
+		return lines, nums, nil
+	}
+	objects := 0
+	for n, rest := 1, body; len(rest) > 0; n++ {
+		line, after, _ := bytes.Cut(rest, []byte{'\n'})
+		if l := bytes.TrimSpace(line); len(l) > 0 {
+			lines, nums = append(lines, l), append(nums, n)
+			if l[0] == '{' && l[len(l)-1] == '}' {
+				objects++
+			}
+		}
+		rest = after
+	}
+	if len(lines) > 0 && objects == 0 {
+		return nil, nil, fmt.Errorf("body: neither a JSON array nor NDJSON (one JSON object per line): %w", intercept.ErrInvalid)
+	}
+	return lines, nums, nil
+}
+
+// batchResponse answers a batch: a result per line, decisions or errors.
+type batchResponse struct {
+	Accepted int                `json:"accepted"`
+	Rejected int                `json:"rejected"`
+	Results  []intercept.Result `json:"results"`
+}
+
+func (s *Server) postEvents(c *fiber.Ctx) error {
+	lines, nums, err := splitBatch(c.Body())
+	if err != nil {
+		return err
+	}
+	if len(lines) == 0 {
+		return fmt.Errorf("body: no events: %w", intercept.ErrInvalid)
+	}
+	if len(lines) > MaxBatch {
+		return fiber.NewError(fiber.StatusRequestEntityTooLarge, fmt.Sprintf("%d events in one request, the limit is %d", len(lines), MaxBatch))
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), 20*time.Second)
+	defer cancel()
+	res, err := s.desk.IngestChecked(ctx, lines, scopeCheck(principal(c)))
+	if err != nil {
+		return err
+	}
+	out := batchResponse{Results: res}
+	for i := range res {
+		res[i].Line = nums[i]
+	}
+	for _, r := range res {
+		if r.Err() != nil {
+			out.Rejected++
+		} else {
+			out.Accepted++
+			s.stats.decided(r.Decision)
+		}
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) postDecide(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
+	defer cancel()
+	res, err := s.desk.IngestChecked(ctx, [][]byte{c.Body()}, scopeCheck(principal(c)))
+	if err != nil {
+		return err
+	}
+	if err := res[0].Err(); err != nil {
+		return err
+	}
+	s.stats.decided(res[0].Decision)
+	return c.JSON(res[0].Decision)
+}
