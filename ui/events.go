@@ -22,7 +22,9 @@ func (s *Server) eventRoutes() {
 }
 
 // scopeCheck confines a partner system's key to its own feed: a bank posts only
-// transfers it carried, an operator only calls and texts on its network.
+// transfers it carried, an operator only calls and texts on its network. A partner's
+// event ids are its own namespace, kept as "<org>/<id>": an id another sender used is
+// neither refused as a duplicate nor answered with the other's decision.
 func scopeCheck(p auth.Principal) func(*intercept.Event) error {
 	switch p.Role {
 	case auth.BankSystem:
@@ -30,6 +32,7 @@ func scopeCheck(p auth.Principal) func(*intercept.Event) error {
 			if ev.Kind != intercept.KindTransfer || ev.Bank != p.Org {
 				return fmt.Errorf("a key of %s posts only transfers with \"bank\":%q: %w", p.Org, p.Org, intercept.ErrForbidden)
 			}
+			ev.ID = p.Org + "/" + ev.ID
 			return nil
 		}
 	case auth.OperatorSystem:
@@ -37,6 +40,7 @@ func scopeCheck(p auth.Principal) func(*intercept.Event) error {
 			if (ev.Kind != intercept.KindCall && ev.Kind != intercept.KindSMS) || ev.Operator != p.Org {
 				return fmt.Errorf("a key of %s posts only calls and texts with \"operator\":%q: %w", p.Org, p.Org, intercept.ErrForbidden)
 			}
+			ev.ID = p.Org + "/" + ev.ID
 			return nil
 		}
 	}

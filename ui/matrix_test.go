@@ -584,11 +584,11 @@ func TestScopeFeeds(t *testing.T) {
 	}
 	var ids []string
 	for _, id := range f.j.decided(t) {
-		if strings.HasPrefix(id, "s") {
-			ids = append(ids, id)
+		if _, local, _ := strings.Cut(id, "/"); strings.HasPrefix(local, "s") {
+			ids = append(ids, id) // partners' ids are kept as <org>/<id>
 		}
 	}
-	if diff := cmp.Diff([]string{"sc-3", "sc-6", "sb-2"}, ids); diff != "" {
+	if diff := cmp.Diff([]string{"ICBC/sc-3", "CMCC/sc-6", "ICBC/sb-2"}, ids); diff != "" {
 		t.Errorf("events journaled (-want +got):\n%s", diff)
 	}
 }

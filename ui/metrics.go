@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -53,6 +55,12 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 	cum += s.stats.buckets[len(latencyBuckets)].Load()
 	fmt.Fprintf(&b, "lanjie_decision_latency_microseconds_bucket{le=\"+Inf\"} %d\n", cum)
 	fmt.Fprintf(&b, "lanjie_decision_latency_microseconds_sum %d\nlanjie_decision_latency_microseconds_count %d\n", s.stats.sumUS.Load(), cum)
+	b.WriteString("# HELP lanjie_orders Orders by type and current status.\n# TYPE lanjie_orders gauge\n")
+	counts := s.desk.Book().CountOrders()
+	keys := slices.SortedFunc(maps.Keys(counts), func(a, b [2]string) int { return strings.Compare(a[0]+a[1], b[0]+b[1]) })
+	for _, k := range keys {
+		fmt.Fprintf(&b, "lanjie_orders{type=%q,status=%q} %d\n", k[0], k[1], counts[k])
+	}
 	if s.gauges != nil {
 		for name, v := range s.gauges() {
 			fmt.Fprintf(&b, "# TYPE %s gauge\n%s %g\n", name, name, v)

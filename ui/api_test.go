@@ -1,0 +1,138 @@
+package ui_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/lanjie/lanjie/intercept"
+	"github.com/lanjie/lanjie/ui"
+	"github.com/lanjie/lanjie/ui/auth"
+)
+
+// Malformed and oversized requests get the status they mean and a problem body that
+// names what is wrong, and change nothing.
+func TestMalformedRequests(t *testing.T) {
+	j := &journal{}
+	_, base := start(t, j, nil)
+	for _, tc := range []struct {
+		name, method, path, body string
+		status                   int
+		says                     string
+	}{
+		{"not JSON", "POST", "/api/v1/lists/number", `{"list":`, http.StatusBadRequest, "body"},
+		{"unknown field", "POST", "/api/v1/lists/number", `{"value":"+85512345670","list":"black","reason":"r","colour":"red"}`, http.StatusBadRequest, "colour"},
+		{"two values", "POST", "/api/v1/lists/number", `{"value":"+85512345670","list":"black","reason":"r"} {}`, http.StatusBadRequest, "more than one"},
+		{"empty body", "POST", "/api/v1/orders", ``, http.StatusUnprocessableEntity, "JSON object"},
+		{"bad list", "POST", "/api/v1/lists/number", `{"value":"+85512345670","list":"purple","reason":"r"}`, http.StatusUnprocessableEntity, "list"},
+		{"bad number", "POST", "/api/v1/lists/number", `{"value":"12ab","list":"black","reason":"r"}`, http.StatusUnprocessableEntity, "value"},
+		{"no such list", "GET", "/api/v1/lists/email/x", ``, http.StatusNotFound, "number or account"},
+		{"order fields", "POST", "/api/v1/orders", `{"type":"stop_payment","account":"12","reason":""}`, http.StatusUnprocessableEntity, "account_name"},
+		{"unknown order", "POST", "/api/v1/orders/SP-nope/release", `{"reason":"x"}`, http.StatusNotFound, "SP-nope"},
+		{"unknown case", "GET", "/api/v1/cases/CS-nope", ``, http.StatusNotFound, "CS-nope"},
+		{"white-list 95588", "POST", "/api/v1/lists/number", `{"value":"+8695588","list":"white","reason":"bank service line"}`, http.StatusCreated, "white"},
+		{"cut a white number", "POST", "/api/v1/orders", `{"type":"cutoff","phone":"+8695588","reason_code":"spoof","reason":"r"}`, http.StatusConflict, "never cut"},
+		{"stop twice", "POST", "/api/v1/orders", `{"type":"stop_payment","bank":"ABC","account":"6228480000000002","account_name":"Zhang San","reason":"report"}`, http.StatusCreated, "pending"},
+		{"second stop in force", "POST", "/api/v1/orders", `{"type":"stop_payment","bank":"ABC","account":"6228480000000002","account_name":"Zhang San","reason":"again"}`, http.StatusConflict, "already under order"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := j.len()
+			status, b := do(t, tc.method, base+tc.path, "application/json", []byte(tc.body))
+			if status != tc.status || !strings.Contains(string(b), tc.says) {
+				t.Fatalf("%s %s: %d %s, want %d naming %q", tc.method, tc.path, status, b, tc.status, tc.says)
+			}
+			if status < 400 {
+				return // a change the next cases build on
+			}
+			var p struct {
+				Status int
+				Error  string
+			}
+			if err := json.Unmarshal(b, &p); err != nil || p.Status != status || p.Error == "" {
+				t.Fatalf("problem body %s: %v", b, err)
+			}
+			j.mu.Lock()
+			recs := slices.Clone(j.recs[before:])
+			j.mu.Unlock()
+			for _, r := range recs {
+				if r.Type != intercept.RecAudit {
+					t.Errorf("a refused request journaled a %d record", r.Type)
+				}
+			}
+		})
+	}
+	// A body over the server's limit is refused from its headers, before it is read.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /api/v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/x-ndjson\r\nContent-Length: %d\r\n\r\n{", feedKey, ui.MaxBody+1)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("a %d-byte body: %s, want 413", ui.MaxBody+1, resp.Status)
+	}
+}
+
+// A partner's event ids are its own: two banks may both send "t-1".
+func TestPartnerIDsAreNamespaced(t *testing.T) {
+	srv, st, base := startWithAuth(t, &journal{})
+	_ = srv
+	post := func(org, id string) intercept.Decision {
+		t.Helper()
+		key, _, err := st.CreateKey("core "+org, auth.BankSystem, org, "admin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := fmt.Sprintf(`{"id":%q,"kind":"transfer","at":"2026-11-21T10:00:00+08:00","bank":%q,"payer_account":"6222020000000001","payee_account":"6228480000000002","payee_bank":"ABC","amount":"10.00"}`, id, org)
+		req, _ := http.NewRequest("POST", base+"/api/v1/decide", strings.NewReader(ev))
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var d intercept.Decision
+		if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&d) != nil {
+			t.Fatalf("decide as %s: %s", org, resp.Status)
+		}
+		return d
+	}
+	a, b := post("ICBC", "t-1"), post("CCB", "t-1")
+	if a.EventID != "ICBC/t-1" || b.EventID != "CCB/t-1" || b.Duplicate {
+		t.Fatalf("ICBC's t-1 decided as %q, CCB's as %q (duplicate %v): want two events", a.EventID, b.EventID, b.Duplicate)
+	}
+}
+
+// /metrics counts orders by type and status, as the book holds them.
+func TestMetricsOrders(t *testing.T) {
+	_, base := start(t, &journal{}, nil)
+	postEvents(t, base, ndjson(batchLines(t)))
+	status, b := do(t, "GET", base+"/api/v1/orders?limit=1000", "", nil)
+	if status != 200 {
+		t.Fatalf("orders: %d %s", status, b)
+	}
+	var orders []intercept.Order
+	if err := json.Unmarshal(b, &orders); err != nil || len(orders) == 0 {
+		t.Fatalf("orders %s: %v (want some: the batch has a red decision)", b, err)
+	}
+	want := map[string]float64{}
+	for _, o := range orders {
+		want[fmt.Sprintf("lanjie_orders{type=%q,status=%q}", o.Type, o.Status)]++
+	}
+	m := metrics(t, base)
+	for name, n := range want {
+		if m[name] != n {
+			t.Errorf("%s = %v, want %v", name, m[name], n)
+		}
+	}
+}
