@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lanjie/lanjie/intercept"
+	"github.com/lanjie/lanjie/ui/auth"
 )
 
 // demoEvents is the scripted scenario printed at the end of the demo: a scam call then
@@ -63,7 +64,15 @@ func (m *Main) seedDemo(ctx context.Context) error {
 		len(numbers), len(accounts), len(lines), time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(m.out, "  red %d, orange %d, yellow %d, green %d; %d orders issued.\n\n",
 		levels[intercept.Red], levels[intercept.Orange], levels[intercept.Yellow], levels[intercept.Green], orders)
-	return m.playScript(ctx)
+	if err := m.playScript(ctx); err != nil {
+		return err
+	}
+	key, _, err := m.auth.CreateKey("demo feed", auth.Hotline, "", "demo")
+	if err != nil {
+		return fmt.Errorf("demo key: %w", err)
+	}
+	fmt.Fprintf(m.out, "A hotline API key for trying the API (shown once; admins make more with POST /api/v1/apikeys):\n\n    export LANJIE_KEY=%s\n\n", key)
+	return nil
 }
 
 // playScript decides the scripted scenario and prints each decision explained.

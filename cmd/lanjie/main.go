@@ -317,8 +317,8 @@ func (m *Main) gauges() map[string]float64 {
 
 func (m *Main) printWelcome() {
 	base := "http://" + m.Addr()
-	fmt.Fprintf(m.out, "\nLanjie is running.\n  API:       %s/api/v1/events (POST NDJSON or a JSON array)\n  health:    %s/healthz  %s/readyz  %s/metrics\n  journal:   %s\n",
-		base, base, base, base, filepath.Join(m.cfg.DataDir, "journal"))
+	fmt.Fprintf(m.out, "\nLanjie is running.\n  API:       %s/api/v1/events (POST NDJSON or a JSON array)\n  API docs:  %s/api/v1/openapi.json\n  health:    %s/healthz  %s/readyz  %s/metrics\n  journal:   %s\n",
+		base, base, base, base, base, filepath.Join(m.cfg.DataDir, "journal"))
 	if m.shipper == nil {
 		fmt.Fprintf(m.out, "  history:   no ClickHouse configured (--clickhouse): history stays in the journal\n")
 	} else {
