@@ -133,16 +133,21 @@ func deadline(d time.Duration) fiber.Handler {
 
 // audit journals every state-changing request but feeds (whose events are journaled
 // with their decisions) before its response goes out: who, what, when, from where.
+//
+// A change is refused up front while the journal is known to be failing, so nothing
+// changes unaudited; if the audit append fails after the change was made (a failure
+// that began during the request), the caller still gets the change's answer and the
+// failure is logged.
 func (s *Server) audit(c *fiber.Ctx) error {
+	m, path := c.Method(), c.Path()
+	if m == fiber.MethodGet || m == fiber.MethodHead || m == fiber.MethodOptions ||
+		path == "/api/v1/events" || path == "/api/v1/decide" || path == "/api/v1/rules/test" {
+		return c.Next()
+	}
+	if ok, _ := s.ready(); !ok {
+		return fmt.Errorf("audit trail: %w", intercept.ErrUnavailable)
+	}
 	err := c.Next()
-	m := c.Method()
-	if m == fiber.MethodGet || m == fiber.MethodHead || m == fiber.MethodOptions {
-		return err
-	}
-	path := c.Path()
-	if path == "/api/v1/events" || path == "/api/v1/decide" || path == "/api/v1/rules/test" {
-		return err
-	}
 	status := c.Response().StatusCode()
 	if err != nil {
 		status = statusOf(err)
@@ -165,10 +170,7 @@ func (s *Server) audit(c *fiber.Ctx) error {
 		_, jerr = s.journal.Append(c.UserContext(), intercept.Record{Type: intercept.RecAudit, Data: data})
 	}
 	if jerr != nil {
-		s.log.ErrorContext(c.UserContext(), "audit_failed", "action", e.Action, "who", e.Who, "err", jerr)
-		if err == nil && status < 400 {
-			return fmt.Errorf("audit: %w", intercept.ErrUnavailable)
-		}
+		s.log.ErrorContext(c.UserContext(), "audit_failed", "action", e.Action, "who", e.Who, "status", status, "err", jerr)
 	}
 	return err
 }

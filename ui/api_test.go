@@ -136,3 +136,17 @@ func TestMetricsOrders(t *testing.T) {
 		}
 	}
 }
+
+// While the journal is failing (not ready), changes are refused before they are
+// made, so nothing changes unaudited; reads still work.
+func TestChangesRefusedWhileJournalFails(t *testing.T) {
+	_, base := start(t, &journal{}, func() (bool, any) { return false, map[string]any{"journal_error": "disk full"} })
+	status, b := do(t, "POST", base+"/api/v1/lists/number", "application/json", []byte(`{"value":"+85512345671","list":"black","reason":"r"}`))
+	if status != http.StatusServiceUnavailable {
+		t.Fatalf("list add while the journal fails: %d %s, want 503", status, b)
+	}
+	status, b = do(t, "GET", base+"/api/v1/lists/number/+85512345671", "", nil)
+	if status != http.StatusOK || !strings.Contains(string(b), `"list":"none"`) {
+		t.Fatalf("lookup: %d %s, want 200 and not listed", status, b)
+	}
+}
