@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lanjie/lanjie/intercept"
 	"github.com/lanjie/lanjie/ui"
@@ -148,5 +150,57 @@ func TestChangesRefusedWhileJournalFails(t *testing.T) {
 	status, b = do(t, "GET", base+"/api/v1/lists/number/+85512345671", "", nil)
 	if status != http.StatusOK || !strings.Contains(string(b), `"list":"none"`) {
 		t.Fatalf("lookup: %d %s, want 200 and not listed", status, b)
+	}
+}
+
+// A large list file imports in the background; its job shows the progress and the
+// bad rows, and the good rows are listed.
+func TestListImportAsync(t *testing.T) {
+	srv, st, base := startWithAuth(t, &journal{})
+	_ = srv
+	key, _, err := st.CreateKey("analyst tools", auth.Analyst, "", "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("target,value,list,reason\n")
+	for i := range 2500 {
+		fmt.Fprintf(&b, "number,+8617000%06d,black,bulk %d\n", i, i)
+	}
+	b.WriteString("number,12ab,black,bad\n") // line 2502
+	call := func(method, path, body string) (int, []byte) {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, out
+	}
+	status, out := call("POST", "/api/v1/lists/import?async=1", b.String())
+	var job struct {
+		ID, Status string
+		Progress   intercept.ListImport
+	}
+	if status != http.StatusAccepted || json.Unmarshal(out, &job) != nil || job.ID == "" {
+		t.Fatalf("async import: %d %s", status, out)
+	}
+	for deadline := time.Now().Add(20 * time.Second); job.Status == "running"; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("import still running: %+v", job)
+		}
+		status, out = call("GET", "/api/v1/lists/imports/"+job.ID, "")
+		if status != 200 || json.Unmarshal(out, &job) != nil {
+			t.Fatalf("job: %d %s", status, out)
+		}
+	}
+	p := job.Progress
+	if job.Status != "done" || p.Rows != 2501 || p.Kept != 2500 || p.Bad != 1 || len(p.Errors) != 1 || p.Errors[0].Line != 2502 {
+		t.Fatalf("finished job = %+v", job)
+	}
+	if status, out = call("GET", "/api/v1/lists/number/+8617000002499", ""); !strings.Contains(string(out), `"list":"black"`) {
+		t.Errorf("the last good row is not listed: %d %s", status, out)
 	}
 }

@@ -14,6 +14,7 @@ import (
 func (s *Server) listRoutes() {
 	s.handle(fiber.MethodGet, "/lists/export", readers, s.exportLists)
 	s.handle(fiber.MethodPost, "/lists/import", analysts, s.importLists)
+	s.handle(fiber.MethodGet, "/lists/imports/:id", analysts, s.importJob)
 	s.handle(fiber.MethodGet, "/lists/:target", readers, s.searchList)
 	s.handle(fiber.MethodPost, "/lists/:target", listWriters, s.addListEntry)
 	s.handle(fiber.MethodGet, "/lists/:target/:value", readers, s.lookupList)
@@ -180,38 +181,4 @@ func (s *Server) exportLists(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="lanjie-lists.csv"`)
 	return c.Send(b.Bytes())
-}
-
-// importLists reads a CSV of entries: good rows are listed (journaled a thousand at
-// a time), bad rows come back with their line numbers and field. Large files log
-// their progress.
-func (s *Server) importLists(c *fiber.Ctx) error {
-	ctx, by, started := c.UserContext(), who(c), time.Now()
-	keep := func(rows []intercept.ListRow) error {
-		byTarget := map[string][]intercept.Entry{}
-		for _, r := range rows {
-			r.Entry.Added = time.Now().UTC()
-			byTarget[r.Target] = append(byTarget[r.Target], r.Entry)
-		}
-		for t, es := range byTarget {
-			if err := s.desk.ChangeList(ctx, "add", t, es...); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	progress := func(p intercept.ListImport) {
-		if p.Rows >= 10_000 {
-			s.log.InfoContext(ctx, "list_import_progress", "who", by, "rows", p.Rows, "kept", p.Kept, "bad", p.Bad, "took", time.Since(started).Round(time.Millisecond))
-		}
-	}
-	imp, err := intercept.ReadListCSV(bytes.NewReader(c.Body()), s.desk.Decoder().DefaultCountry, by, keep, progress)
-	if err != nil {
-		return err
-	}
-	status := fiber.StatusOK
-	if imp.Bad > 0 {
-		status = fiber.StatusMultiStatus // some rows kept, some not
-	}
-	return c.Status(status).JSON(imp)
 }

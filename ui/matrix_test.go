@@ -340,6 +340,8 @@ func (f *fixture) request(t *testing.T, r ui.Route, c *caller) (path string, bod
 			segs[i] = f.ruleID
 		case "id of appeals":
 			segs[i] = f.appealID
+		case "id of imports":
+			segs[i] = "IM-none"
 		case "id of apikeys":
 			segs[i] = f.spareKey
 		case "name of users":
@@ -479,6 +481,7 @@ var policy = map[string]string{
 	"POST /api/v1/events":                 "h----ABO",
 	"POST /api/v1/decide":                 "h----ABO",
 	"GET /api/v1/lists/export":            "h---aA--",
+	"GET /api/v1/lists/imports/:id":       "----aA--",
 	"POST /api/v1/lists/import":           "----aA--",
 	"GET /api/v1/lists/:target":           "h---aA--",
 	"POST /api/v1/lists/:target":          "h---aA--",

@@ -62,6 +62,7 @@ type Server struct {
 	log      *slog.Logger
 	stats    *stats
 	gauges   Gauges
+	imports  imports
 }
 
 // New returns a server over cfg.
