@@ -22,6 +22,9 @@ func (b *Book) plan(id string, op OrderOp) ([]OrderStatus, error) {
 	if !canDo(op.Op, o.Status) {
 		return nil, fmt.Errorf("order %s is %s: cannot %s it: %w", id, o.Status, op.Op, ErrConflict)
 	}
+	if o.Type == ActFreezeRequest && (op.Op == "execute" || op.Op == "reject" || op.Op == "renew") {
+		return nil, fmt.Errorf("order %s is a request to the desk: convert it to a freeze with a legal document, or release it: %w", id, ErrConflict)
+	}
 	need := func(field, v string) error {
 		if strings.TrimSpace(v) == "" {
 			return &ValidationError{Fields: []FieldError{{Field: field, Reason: "required to " + op.Op + " an order"}}}
@@ -226,4 +229,61 @@ func (b *Book) due(now time.Time) []OrderStatus {
 		out[i].Reason, out[i].Reference = "", ""
 	}
 	return out
+}
+
+// prune forgets what is over and older than before: orders rejected, released,
+// converted or expired, closed cases, decided appeals. History keeps them; memory
+// stays bounded on a console that runs for years. The stop count of an account is
+// kept: the limit on stops does not lapse with the orders.
+func (b *Book) prune(before time.Time) (orders, cases int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	over := func(o *Order) bool {
+		switch o.Status {
+		case StatusRejected, StatusReleased, StatusConverted, StatusExpired:
+			return o.History[len(o.History)-1].At.Before(before)
+		}
+		return false
+	}
+	ids := b.ids[:0]
+	for _, id := range b.ids {
+		o := b.orders[id]
+		if !over(o) {
+			ids = append(ids, id)
+			continue
+		}
+		delete(b.orders, id)
+		if b.lastOn[o.Target()] == id {
+			delete(b.lastOn, o.Target())
+		}
+		orders++
+	}
+	clear(b.ids[len(ids):])
+	b.ids = ids
+	caseIDs := b.caseIDs[:0]
+	for _, id := range b.caseIDs {
+		c := b.cases[id]
+		if c.Status != CaseClosed || !c.Updated.Before(before) {
+			caseIDs = append(caseIDs, id)
+			continue
+		}
+		for _, e := range c.Events {
+			delete(b.eventCase, e)
+		}
+		delete(b.cases, id)
+		cases++
+	}
+	clear(b.caseIDs[len(caseIDs):])
+	b.caseIDs = caseIDs
+	appealIDs := b.appealIDs[:0]
+	for _, id := range b.appealIDs {
+		if a := b.appeals[id]; a.Status != AppealPending && a.Decided.Before(before) {
+			delete(b.appeals, id)
+			continue
+		}
+		appealIDs = append(appealIDs, id)
+	}
+	clear(b.appealIDs[len(appealIDs):])
+	b.appealIDs = appealIDs
+	return orders, cases
 }

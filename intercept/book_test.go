@@ -161,6 +161,10 @@ func TestOrderLifecycle(t *testing.T) {
 	}
 	frID := td.Actions[0].OrderID
 
+	// A freeze request is the desk's: the bank neither executes nor rejects it.
+	if _, err := f.desk.ActOnOrder(ctx, frID, "", intercept.OrderOp{Op: "execute", Reference: "x"}); !errors.Is(err, intercept.ErrConflict) {
+		t.Fatalf("executing a freeze request: %v, want conflict", err)
+	}
 	// The freeze request becomes a partial freeze under a legal document.
 	if _, err := f.desk.ActOnOrder(ctx, frID, "", intercept.OrderOp{Op: "convert"}); !isField(err, "document") {
 		t.Fatalf("convert without document: %v", err)
@@ -229,7 +233,7 @@ func TestOrderLifecycle(t *testing.T) {
 	if _, err := f.desk.ChangeCase(ctx, intercept.CaseChange{CaseID: c.ID, Op: "status", Status: "done", Who: "wang"}); !isField(err, "status") {
 		t.Fatalf("bad case status: %v", err)
 	}
-	if want := []string{"order.pending stop_payment", "order.pending cutoff", "order.pending freeze_request", "order.converted freeze_request",
+	if want := []string{"order.pending stop_payment", "order.pending cutoff",
 		"order.pending freeze", "order.released freeze", "order.released cutoff"}; !cmp.Equal(want, f.notice) {
 		t.Errorf("notices (-want +got):\n%s", cmp.Diff(want, f.notice))
 	}
@@ -299,4 +303,40 @@ func contains(s []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// Orders that are over and closed cases leave memory after OrderSettings.Keep; live
+// ones stay, and the account's stop count survives its orders.
+func TestBookForgetsWhatIsOver(t *testing.T) {
+	ctx := context.Background()
+	f := newDeskFixture(t, &it.Journal{})
+	stop, err := f.desk.Issue(ctx, intercept.IssueRequest{Type: intercept.ActStopPayment, Bank: "ABC", Account: muleAccount, AccountName: "Zhang San", Reason: "report"}, "hotline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut, err := f.desk.Issue(ctx, intercept.IssueRequest{Type: intercept.ActCutoff, Phone: scamNumber, ReasonCode: "scam_calls", Reason: "report"}, "hotline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.act(t, stop.ID, intercept.OrderOp{Op: "reject", Reason: "name does not match"})
+	f.clock.add(29 * 24 * time.Hour)
+	if _, err := f.desk.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.desk.Book().Order(stop.ID); err != nil {
+		t.Fatalf("a stop rejected 29 days ago is gone already: %v", err)
+	}
+	f.clock.add(2 * 24 * time.Hour)
+	if _, err := f.desk.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.desk.Book().Order(stop.ID); !errors.Is(err, intercept.ErrNotFound) {
+		t.Errorf("a stop rejected 31 days ago is still in memory: %v", err)
+	}
+	if o, err := f.desk.Book().Order(cut.ID); err != nil || o.Status != intercept.StatusOverdue {
+		t.Errorf("the live cutoff = %+v, %v; want kept, overdue", o, err)
+	}
+	if n := f.desk.Book().Stops(muleAccount); n != 1 {
+		t.Errorf("stops of the account = %d after its order left memory, want 1", n)
+	}
 }

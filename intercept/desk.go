@@ -52,7 +52,9 @@ func (d *Desk) Decoder() Decoder { return d.dec }
 // notifier of the new orders.
 func (d *Desk) registered(ev *Event, dec *Decision) {
 	for _, o := range d.eng.book.record(ev, dec, dec.DecidedAt) {
-		d.notify(o, "order."+StatusPending)
+		if o.Type != ActFreezeRequest { // the desk's to convert, not the bank's to execute
+			d.notify(o, "order."+StatusPending)
+		}
 	}
 }
 

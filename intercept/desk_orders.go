@@ -52,7 +52,7 @@ func (d *Desk) applyOrders(recs []OrderStatus) {
 		d.eng.book.apply(s)
 		switch s.Status {
 		case StatusPending, StatusReleased, StatusConverted:
-			if o, err := d.eng.book.Order(s.OrderID); err == nil {
+			if o, err := d.eng.book.Order(s.OrderID); err == nil && o.Type != ActFreezeRequest {
 				d.notify(o, "order."+s.Status)
 			}
 		}
@@ -229,12 +229,17 @@ func (b *Book) abandonStop(account, id string) {
 }
 
 // Sweep moves orders the clock has caught up with: pending past their deadline to
-// overdue (raised on the desk), executed past their term to expired (lifting them).
-// A job calls it every minute; it returns the records it applied.
+// overdue (raised on the desk), executed past their term to expired (lifting them);
+// and forgets orders and cases over for OrderSettings.Keep. A job calls it every
+// minute; it returns the records it applied.
 func (d *Desk) Sweep(ctx context.Context) ([]OrderStatus, error) {
 	d.opsMu.Lock()
 	defer d.opsMu.Unlock()
-	recs := d.eng.book.due(d.now())
+	now := d.now()
+	if o, c := d.eng.book.prune(now.Add(-d.eng.book.set.Keep)); o+c > 0 {
+		d.log.InfoContext(ctx, "book_pruned", "orders", o, "cases", c)
+	}
+	recs := d.eng.book.due(now)
 	if len(recs) == 0 {
 		return nil, nil
 	}

@@ -38,6 +38,7 @@ type OrderSettings struct {
 	Basis           map[ActionType]string
 	OperatorPrefix  map[string]string // E.164 prefix -> operator, for numbers no feed named
 	DefaultOperator string            // operator of numbers no prefix matches
+	Keep            time.Duration     // orders over and cases closed this long ago leave memory (history keeps them)
 }
 
 // DefaultOrderSettings returns the practice documented for Chinese centres.
@@ -54,6 +55,7 @@ func DefaultOrderSettings() OrderSettings {
 		},
 		OperatorPrefix:  map[string]string{},
 		DefaultOperator: "UNASSIGNED",
+		Keep:            30 * 24 * time.Hour,
 	}
 	// Mobile number segments of the three operators (virtual ranges resell their lines
 	// and are cut by whoever carries them, so they stay unassigned).
@@ -73,6 +75,8 @@ func (s OrderSettings) check() error {
 	switch {
 	case s.StopTerm <= 0 || s.StopExecute <= 0 || s.FreezeExecute <= 0:
 		return fmt.Errorf("order terms and execution deadlines must be positive: %w", ErrInvalid)
+	case s.Keep < 24*time.Hour:
+		return fmt.Errorf("orders are kept in memory at least a day after they end: %w", ErrInvalid)
 	case s.MaxStops < 1 || s.FreezeMonths < 1:
 		return fmt.Errorf("max stops and freeze months must be at least 1: %w", ErrInvalid)
 	case !(s.CutoffMin > 0 && s.CutoffMin <= s.CutoffDeadline && s.CutoffDeadline <= s.CutoffMax):
