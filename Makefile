@@ -5,7 +5,7 @@ PKGS := ./...
 CH := analytics/local/clickhouse.sh
 CH_DSN := clickhouse://127.0.0.1:19000/lanjie
 
-.PHONY: run test build vet fmt-check bench bench-lists fuzz clean clickhouse clickhouse-stop
+.PHONY: run test build vet fmt-check bench bench-lists fuzz clean clickhouse clickhouse-stop load
 
 # The console with a synthetic demo world, its history shipped to the local ClickHouse.
 # If ClickHouse cannot be installed or started, the console still runs and keeps its
@@ -55,3 +55,8 @@ fuzz:
 
 clean:
 	rm -rf bin var
+
+# HTTP load test with wrk (installed if missing) against lanjie on loopback; figures
+# go to bench/RESULTS.md.
+load:
+	bench/load/run.sh
