@@ -257,10 +257,14 @@ func (b *Book) load(sb *snapBook) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for i := range sb.Orders {
-		o := &sb.Orders[i]
-		b.create(o)
-		if o.Live() {
+		b.create(&sb.Orders[i])
+	}
+	// The engine's tables were written before the book: they follow it now.
+	for i := range sb.Orders {
+		if o := &sb.Orders[i]; o.Live() {
 			b.claimLocked(o)
+		} else {
+			b.unclaimLocked(o)
 		}
 	}
 	for k, v := range sb.StopsOf {

@@ -154,6 +154,13 @@ func (b *Book) apply(s OrderStatus) {
 			b.linkLocked(c, nil, []string{o.ID})
 		}
 	} else if slices.ContainsFunc(o.History, func(h OrderStatus) bool { return h.Status == s.Status && h.At.Equal(s.At) }) {
+		// Applied already (a snapshot caught it); the engine's tables may not have
+		// been (they are written before the book), so they follow the book again.
+		if o.Live() {
+			b.claimLocked(o)
+		} else {
+			b.unclaimLocked(o)
+		}
 		return
 	}
 	o.History = append(o.History, s)
@@ -201,8 +208,17 @@ func (b *Book) claimLocked(o *Order) {
 func (b *Book) unclaimLocked(o *Order) {
 	switch o.Type {
 	case ActStopPayment, ActFreeze:
-		b.st.stops.releaseIf(o.Account, o.ID)
+		if !b.st.stops.releaseIf(o.Account, o.ID) {
+			return
+		}
 		b.st.profiles.Invalidate(o.Account)
+		// Another stop or freeze still binding the account holds it again (a second
+		// freeze lifted while the first stands).
+		for _, id := range b.ids {
+			if x := b.orders[id]; x != o && x.Account == o.Account && (x.Type == ActStopPayment || x.Type == ActFreeze) && x.Live() {
+				b.st.stops.set(x.Account, x.ID)
+			}
+		}
 	case ActFreezeRequest:
 		b.st.freezes.releaseIf(o.Account, o.ID)
 	case ActCutoff:
@@ -286,4 +302,22 @@ func (b *Book) prune(before time.Time) (orders, cases int) {
 	clear(b.appealIDs[len(appealIDs):])
 	b.appealIDs = appealIDs
 	return orders, cases
+}
+
+// abandon lifts the orders a decision put in force when its journal append failed:
+// they were never acknowledged, and a retry issues them again.
+func (b *Book) abandon(d *Decision) {
+	for _, a := range d.Actions {
+		if a.OrderID == "" || a.Existing {
+			continue
+		}
+		switch a.Type {
+		case ActStopPayment:
+			b.abandonStop(a.Account, a.OrderID)
+		case ActFreezeRequest:
+			b.st.freezes.releaseIf(a.Account, a.OrderID)
+		case ActCutoff:
+			b.st.cutoffs.releaseIf(a.Phone, a.OrderID)
+		}
+	}
 }

@@ -340,3 +340,41 @@ func TestBookForgetsWhatIsOver(t *testing.T) {
 		t.Errorf("stops of the account = %d after its order left memory, want 1", n)
 	}
 }
+
+// A decision whose journal append failed leaves no order in force: the retry issues
+// its orders afresh, and the failed attempt does not count as a stop.
+func TestAbandonedDecisionLeavesNoOrders(t *testing.T) {
+	ctx := context.Background()
+	j := &it.Journal{}
+	f := newDeskFixture(t, j)
+	rep := []byte(`{"id":"r-1","kind":"report","at":"2026-11-21T10:00:00+08:00","reporter_phone":"+8613800000001","fraud_type":"impersonating_police","suspect_numbers":["+85512345678"],"suspect_accounts":[{"bank":"ABC","account":"6228480000000002"}]}`)
+	j.Fail(true)
+	if _, err := f.desk.Ingest(ctx, [][]byte{rep}); err == nil {
+		t.Fatal("ingest with the journal down: no error")
+	}
+	if _, ok := f.eng.State().Stopped(muleAccount); ok {
+		t.Fatal("an unacknowledged decision left a stop in force")
+	}
+	if _, ok := f.eng.State().CutOff(scamNumber); ok {
+		t.Fatal("an unacknowledged decision left a cutoff in force")
+	}
+	j.Fail(false)
+	res, err := f.desk.Ingest(ctx, [][]byte{rep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range res[0].Decision.Actions {
+		if a.OrderID == "" {
+			continue
+		}
+		if a.Existing {
+			t.Errorf("retry: %s %s marked existing", a.Type, a.OrderID)
+		}
+		if _, err := f.desk.Book().Order(a.OrderID); err != nil {
+			t.Errorf("retry: %s not in the book: %v", a.OrderID, err)
+		}
+	}
+	if n := f.desk.Book().Stops(muleAccount); n != 1 {
+		t.Errorf("stops counted = %d, want 1 (the failed attempt does not count)", n)
+	}
+}

@@ -132,8 +132,8 @@ func (b *Book) planCase(ch CaseChange) (CaseChange, error) {
 	}
 	switch ch.Op {
 	case "assign":
-		if strings.TrimSpace(ch.Assignee) == "" {
-			return ch, bad("assignee", "required")
+		if strings.TrimSpace(ch.Assignee) == "" || len(ch.Assignee) > 64 {
+			return ch, bad("assignee", "required, at most 64 bytes")
 		}
 	case "note":
 		if strings.TrimSpace(ch.Text) == "" || len(ch.Text) > 4000 {
@@ -152,8 +152,13 @@ func (b *Book) planCase(ch CaseChange) (CaseChange, error) {
 				return ch, fmt.Errorf("order %s: %w", o, ErrNotFound)
 			}
 		}
-		if len(ch.Orders)+len(ch.Events) == 0 {
-			return ch, bad("events", "give events or orders to link")
+		if n := len(ch.Orders) + len(ch.Events); n == 0 || n > 100 {
+			return ch, bad("events", "give 1 to 100 events or orders to link")
+		}
+		for _, e := range ch.Events {
+			if e == "" || len(e) > 200 {
+				return ch, bad("events", "event ids of 1 to 200 bytes")
+			}
 		}
 	default:
 		return ch, bad("op", "want assign, note, status or link")

@@ -153,10 +153,12 @@ func (d *Desk) decideDurable(ctx context.Context, ev *Event, batch map[string]bo
 	}
 }
 
-// abandon forgets decisions whose journal append failed.
+// abandon forgets decisions whose journal append failed, with the orders they put
+// in force: a retry decides afresh and issues them again.
 func (d *Desk) abandon(ds []*Decision) {
 	for _, dec := range ds {
 		d.eng.seen.abandon(dec)
+		d.eng.book.abandon(dec)
 	}
 }
 

@@ -134,8 +134,11 @@ func (d *Desk) checkIssue(r IssueRequest, now time.Time) (*Order, error) {
 	var fe []FieldError
 	bad := func(field, reason string) { fe = append(fe, FieldError{Field: field, Reason: reason}) }
 	o := &Order{Type: r.Type, Status: StatusPending, AccountName: r.AccountName, TxAt: r.TxAt, ReasonCode: r.ReasonCode}
-	if strings.TrimSpace(r.Reason) == "" {
-		bad("reason", "required: why the order is issued")
+	if strings.TrimSpace(r.Reason) == "" || len(r.Reason) > 2000 {
+		bad("reason", "required: why the order is issued (at most 2000 bytes)")
+	}
+	if len(r.AccountName) > 200 {
+		bad("account_name", "at most 200 bytes")
 	}
 	if r.CaseID != "" {
 		if _, err := b.Case(r.CaseID); err != nil {

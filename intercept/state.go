@@ -287,13 +287,15 @@ func (t *orderTable) set(x, id string) {
 	sh.mu.Unlock()
 }
 
-// releaseIf lifts the order in force on x if it is id.
-func (t *orderTable) releaseIf(x, id string) {
+// releaseIf lifts the order in force on x if it is id, and reports whether it was.
+func (t *orderTable) releaseIf(x, id string) bool {
 	k := entityKey(x)
 	sh := &t.shards[mix(k)%64]
 	sh.mu.Lock()
-	if sh.m[k] == id {
-		delete(sh.m, k)
+	defer sh.mu.Unlock()
+	if sh.m[k] != id {
+		return false
 	}
-	sh.mu.Unlock()
+	delete(sh.m, k)
+	return true
 }

@@ -85,7 +85,10 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	if tok := c.Cookies(SessionCookie); tok != "" {
 		sess, ok := s.sessions.Get(tok)
 		if !ok {
-			return fiber.NewError(fiber.StatusUnauthorized, "session expired: sign in again")
+			// Expired, or the console restarted: the caller goes on signed out (and
+			// may sign in again); routes that need someone answer 401.
+			c.ClearCookie(SessionCookie)
+			return c.Next()
 		}
 		if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
 			if got := c.Get(CSRFHeader); got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRF)) != 1 {

@@ -204,3 +204,28 @@ func TestListImportAsync(t *testing.T) {
 		t.Errorf("the last good row is not listed: %d %s", status, out)
 	}
 }
+
+// A session cookie the console no longer knows (expired, or a restart) does not stand
+// in the way of signing in again.
+func TestStaleCookieSignsInAgain(t *testing.T) {
+	_, base := start(t, &journal{}, nil)
+	req, _ := http.NewRequest("POST", base+"/api/v1/login", strings.NewReader(`{"username":"admin","password":"`+adminPassword+`"}`))
+	req.AddCookie(&http.Cookie{Name: ui.SessionCookie, Value: "gone-after-a-restart"})
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("login with a stale cookie: %s, want 200", resp.Status)
+	}
+	req, _ = http.NewRequest("GET", base+"/api/v1/me", nil)
+	req.AddCookie(&http.Cookie{Name: ui.SessionCookie, Value: "gone-after-a-restart"})
+	if resp, err = client.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("GET /me with a stale cookie: %s, want 401", resp.Status)
+	}
+}

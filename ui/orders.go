@@ -87,6 +87,12 @@ func (s *Server) orderOp(op string) fiber.Handler {
 			}
 		}
 		req.Op, req.Who = op, who(c)
+		if op == "release" && principal(c).Role == auth.BankLiaison {
+			// A bank releases its own stops; a legal freeze is lifted by the desk.
+			if o, err := s.scopedOrder(c); err == nil && o.Type != intercept.ActStopPayment {
+				return fmt.Errorf("a bank liaison releases stop-payments only; %s is a %s: the desk releases it: %w", o.ID, o.Type, intercept.ErrForbidden)
+			}
+		}
 		o, err := s.desk.ActOnOrder(c.UserContext(), c.Params("id"), orgScope(c), req)
 		if err != nil {
 			return err

@@ -62,6 +62,9 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
+	if len(req.Username) > 64 || len(req.Password) > 1024 {
+		return fiber.NewError(fiber.StatusUnauthorized, auth.ErrBadCredentials.Error())
+	}
 	keys := []string{"user:" + req.Username, "ip:" + c.IP()}
 	for _, k := range keys {
 		if wait, ok := s.throttle.Check(k); !ok {

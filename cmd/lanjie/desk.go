@@ -43,14 +43,18 @@ func (m *Main) endpoint(org string) (webhook.Endpoint, bool) {
 
 // OrderMessage is the body of an order webhook.
 type OrderMessage struct {
-	Event string          `json:"event"` // order.pending, order.released, order.converted
-	Order intercept.Order `json:"order"`
+	Event string `json:"event"` // order.pending, order.released, order.converted
+	// Version is how many statuses the order had when the message was made: retries
+	// can bring an older message after a newer one, and a receiver drops any message
+	// with a lower version than one it applied for the order.
+	Version int             `json:"version"`
+	Order   intercept.Order `json:"order"`
 }
 
 // notify queues an order for its org's system. The key is stable per order and
 // status, so a receiver applies each message once however often it comes.
 func (m *Main) notify(o intercept.Order, event string) {
-	body, err := json.Marshal(OrderMessage{Event: event, Order: o})
+	body, err := json.Marshal(OrderMessage{Event: event, Version: len(o.History), Order: o})
 	if err == nil {
 		err = m.deliver.Enqueue(webhook.Delivery{Key: o.ID + ":" + strings.TrimPrefix(event, "order."), Org: o.Org, Event: event,
 			Body: body, Created: time.Now()})
