@@ -233,7 +233,7 @@ func TestOrderLifecycle(t *testing.T) {
 	if _, err := f.desk.ChangeCase(ctx, intercept.CaseChange{CaseID: c.ID, Op: "status", Status: "done", Who: "wang"}); !isField(err, "status") {
 		t.Fatalf("bad case status: %v", err)
 	}
-	if want := []string{"order.pending stop_payment", "order.pending cutoff",
+	if want := []string{"order.pending stop_payment", "order.pending cutoff", "order.renewed stop_payment",
 		"order.pending freeze", "order.released freeze", "order.released cutoff"}; !cmp.Equal(want, f.notice) {
 		t.Errorf("notices (-want +got):\n%s", cmp.Diff(want, f.notice))
 	}

@@ -25,7 +25,7 @@ type Desk struct {
 }
 
 // Notifier hears of orders the org must act on: event is "order.pending" (a new
-// order), "order.released" or "order.converted". It must not block.
+// order), "order.renewed", "order.released" or "order.converted". It must not block.
 type Notifier func(o Order, event string)
 
 // NewDesk returns a desk over e that journals to j.

@@ -46,15 +46,20 @@ func (d *Desk) journalOrders(ctx context.Context, recs []OrderStatus, extra []Re
 	return nil
 }
 
-// applyOrders applies journaled status records and tells the org what it must act on.
+// applyOrders applies journaled status records and tells the org what it must act on:
+// a new order, a renewal, a conversion, a release.
 func (d *Desk) applyOrders(recs []OrderStatus) {
 	for _, s := range recs {
 		d.eng.book.apply(s)
-		switch s.Status {
-		case StatusPending, StatusReleased, StatusConverted:
-			if o, err := d.eng.book.Order(s.OrderID); err == nil && o.Type != ActFreezeRequest {
-				d.notify(o, "order."+s.Status)
-			}
+		event := "order." + s.Status
+		switch {
+		case s.Status == StatusExecuted && s.Renewal:
+			event = "order.renewed" // the bank must keep it in force past the old term
+		case s.Status != StatusPending && s.Status != StatusReleased && s.Status != StatusConverted:
+			continue
+		}
+		if o, err := d.eng.book.Order(s.OrderID); err == nil && o.Type != ActFreezeRequest {
+			d.notify(o, event)
 		}
 	}
 }
