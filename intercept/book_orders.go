@@ -183,6 +183,11 @@ func (b *Book) apply(s OrderStatus) {
 	case StatusRejected, StatusReleased, StatusExpired:
 		o.Reason = s.Reason
 		b.unclaimLocked(o)
+		if o.Type == ActStopPayment && o.Executed.IsZero() {
+			// Never carried out (the bank refused it, the desk withdrew it, it lapsed
+			// unexecuted): it does not count toward the account's stops.
+			b.stopsOf[o.Account] = slices.DeleteFunc(b.stopsOf[o.Account], func(id string) bool { return id == o.ID })
+		}
 	case StatusConverted:
 		o.Child = s.Child
 		b.unclaimLocked(o)
@@ -238,6 +243,9 @@ func (b *Book) due(now time.Time) []OrderStatus {
 		case (o.Status == StatusPending || o.Status == StatusSent) && !o.Deadline.IsZero() && now.After(o.Deadline):
 			out = append(out, o.status(StatusOverdue, now, "system"))
 		case o.Status == StatusExecuted && !o.Expires.IsZero() && now.After(o.Expires):
+			out = append(out, o.status(StatusExpired, now, "system"))
+		case o.Status == StatusOverdue && o.Type == ActStopPayment && now.After(o.Created.Add(b.set.StopTerm)):
+			// A stop the bank never executed lapses after its term, as if executed at once.
 			out = append(out, o.status(StatusExpired, now, "system"))
 		}
 	}

@@ -318,20 +318,21 @@ func TestBookForgetsWhatIsOver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.act(t, stop.ID, intercept.OrderOp{Op: "reject", Reason: "name does not match"})
+	f.act(t, stop.ID, intercept.OrderOp{Op: "execute", Reference: "ABC-1"})
+	f.act(t, stop.ID, intercept.OrderOp{Op: "release", Reason: "funds returned to the victim"})
 	f.clock.add(29 * 24 * time.Hour)
 	if _, err := f.desk.Sweep(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.desk.Book().Order(stop.ID); err != nil {
-		t.Fatalf("a stop rejected 29 days ago is gone already: %v", err)
+		t.Fatalf("a stop released 29 days ago is gone already: %v", err)
 	}
 	f.clock.add(2 * 24 * time.Hour)
 	if _, err := f.desk.Sweep(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.desk.Book().Order(stop.ID); !errors.Is(err, intercept.ErrNotFound) {
-		t.Errorf("a stop rejected 31 days ago is still in memory: %v", err)
+		t.Errorf("a stop released 31 days ago is still in memory: %v", err)
 	}
 	if o, err := f.desk.Book().Order(cut.ID); err != nil || o.Status != intercept.StatusOverdue {
 		t.Errorf("the live cutoff = %+v, %v; want kept, overdue", o, err)
@@ -376,5 +377,52 @@ func TestAbandonedDecisionLeavesNoOrders(t *testing.T) {
 	}
 	if n := f.desk.Book().Stops(muleAccount); n != 1 {
 		t.Errorf("stops counted = %d, want 1 (the failed attempt does not count)", n)
+	}
+}
+
+// Only stops carried out count toward the limit: a stop the bank rejected, or one it
+// never executed (which lapses after the stop term), leaves the account's count alone.
+// Freeze requests are never sent to the bank, not even again after a restart.
+func TestStopsThatNeverTookEffect(t *testing.T) {
+	ctx := context.Background()
+	f := newDeskFixture(t, &it.Journal{})
+	issue := func(typ intercept.ActionType) intercept.Order {
+		t.Helper()
+		o, err := f.desk.Issue(ctx, intercept.IssueRequest{Type: typ, Bank: "ABC", Account: muleAccount, AccountName: "Zhang San", Reason: "report"}, "hotline")
+		if err != nil {
+			t.Fatalf("issue %s: %v", typ, err)
+		}
+		return o
+	}
+	first := issue(intercept.ActStopPayment)
+	f.act(t, first.ID, intercept.OrderOp{Op: "reject", Reason: "name does not match"})
+	if n := f.desk.Book().Stops(muleAccount); n != 0 {
+		t.Fatalf("a rejected stop counts: %d stops", n)
+	}
+	second := issue(intercept.ActStopPayment)
+	f.clock.add(time.Hour)
+	if _, err := f.desk.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.add(48 * time.Hour)
+	if _, err := f.desk.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if o, _ := f.desk.Book().Order(second.ID); o.Status != intercept.StatusExpired {
+		t.Fatalf("an unexecuted stop after its term is %s, want expired", o.Status)
+	}
+	if _, ok := f.eng.State().Stopped(muleAccount); ok || f.desk.Book().Stops(muleAccount) != 0 {
+		t.Fatalf("a lapsed unexecuted stop still holds the account or counts (%d)", f.desk.Book().Stops(muleAccount))
+	}
+	issue(intercept.ActFreezeRequest)
+	third := issue(intercept.ActStopPayment)
+	f.mu.Lock()
+	f.notice = nil
+	f.mu.Unlock()
+	if n := f.desk.Resend(); n != 1 {
+		t.Errorf("Resend sent %d orders, want 1", n)
+	}
+	if want := []string{"order.pending stop_payment"}; !cmp.Equal(want, f.notice) {
+		t.Errorf("resent %v, want only the stop %s", f.notice, third.ID)
 	}
 }

@@ -93,7 +93,7 @@ func (d *Desk) restoreBook(r Record) (bool, error) {
 func (d *Desk) Resend() int {
 	n := 0
 	for _, o := range d.eng.book.Orders(OrderFilter{Limit: 1 << 30}) {
-		if o.Status == StatusPending || o.Status == StatusOverdue {
+		if (o.Status == StatusPending || o.Status == StatusOverdue) && o.Type != ActFreezeRequest { // requests are the desk's
 			d.notify(o, "order."+StatusPending)
 			n++
 		}

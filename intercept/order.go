@@ -180,7 +180,7 @@ var transitions = map[string][]string{
 	"convert": {StatusPending, StatusSent, StatusOverdue, StatusExecuted, StatusExpired},
 	"release": {StatusPending, StatusSent, StatusOverdue, StatusExecuted, StatusExpired},
 	"overdue": {StatusPending, StatusSent},
-	"expire":  {StatusExecuted},
+	"expire":  {StatusExecuted, StatusOverdue},
 }
 
 func canDo(op, status string) bool { return slices.Contains(transitions[op], status) }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -227,5 +228,34 @@ func TestStaleCookieSignsInAgain(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("GET /me with a stale cookie: %s, want 401", resp.Status)
+	}
+}
+
+// Parallel wrong guesses at one name are throttled like sequential ones: no more than
+// the allowed failures reach bcrypt.
+func TestParallelLoginGuessesThrottled(t *testing.T) {
+	_, base := start(t, &journal{}, nil)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	codes := map[int]int{}
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := fmt.Sprintf(`{"username":"admin","password":"wrong-guess-%02d"}`, i)
+			resp, err := client.Post(base+"/api/v1/login", "application/json", strings.NewReader(body))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			mu.Lock()
+			codes[resp.StatusCode]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if codes[http.StatusUnauthorized] != 5 || codes[http.StatusTooManyRequests] != 15 {
+		t.Errorf("20 parallel guesses answered %v, want 5 × 401 and 15 × 429", codes)
 	}
 }

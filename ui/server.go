@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -63,6 +64,8 @@ type Server struct {
 	stats    *stats
 	gauges   Gauges
 	imports  imports
+
+	loginLocks [64]sync.Mutex // by user name: see login
 }
 
 // New returns a server over cfg.
