@@ -80,12 +80,14 @@ func (r Result) Err() error { return r.err }
 // acknowledged), or ctx's; then the batch's decisions are forgotten, so a retry
 // decides them again rather than finding unjournaled duplicates.
 func (d *Desk) Ingest(ctx context.Context, lines [][]byte) ([]Result, error) {
-	return d.IngestChecked(ctx, lines, nil)
+	return d.IngestChecked(ctx, lines, nil, nil)
 }
 
 // IngestChecked is Ingest with a check of every decoded event before it is decided
-// (a feed key's scope): an event check refuses fails its line with check's error.
-func (d *Desk) IngestChecked(ctx context.Context, lines [][]byte, check func(*Event) error) ([]Result, error) {
+// (a feed key's scope: an event check refuses fails its line with check's error),
+// and, when audit is set, the post's audit entry (who, from where, what became of
+// its lines) journaled in the same append as its events.
+func (d *Desk) IngestChecked(ctx context.Context, lines [][]byte, check func(*Event) error, audit *AuditEntry) ([]Result, error) {
 	res := make([]Result, len(lines))
 	recs := make([]Record, 0, len(lines))
 	var fresh []*Decision
@@ -122,6 +124,22 @@ func (d *Desk) IngestChecked(ctx context.Context, lines [][]byte, check func(*Ev
 			return nil, fmt.Errorf("encode decided record: %w", err)
 		}
 		recs = append(recs, Record{Type: RecDecided, Data: data})
+	}
+	if audit != nil {
+		bad := 0
+		for _, r := range res {
+			if r.err != nil {
+				bad++
+			}
+		}
+		a := *audit
+		a.Detail = fmt.Sprintf("%d lines: %d decided (%d new), %d refused", len(lines), len(lines)-bad, len(fresh), bad)
+		data, err := json.Marshal(a)
+		if err != nil {
+			d.abandon(fresh)
+			return nil, fmt.Errorf("encode audit entry: %w", err)
+		}
+		recs = append(recs, Record{Type: RecAudit, Data: data})
 	}
 	if _, err := d.j.Append(ctx, recs...); err != nil {
 		d.abandon(fresh)

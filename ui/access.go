@@ -134,8 +134,10 @@ func deadline(d time.Duration) fiber.Handler {
 	}
 }
 
-// audit journals every state-changing request but feeds (whose events are journaled
-// with their decisions) before its response goes out: who, what, when, from where.
+// audit journals every state-changing request before its response goes out: who,
+// what, when, from where. Feed posts that reach the desk are audited by it, in the
+// same append as their events; those refused before (no key, a forbidden role, a
+// malformed body) are audited here.
 //
 // A change is refused up front while the journal is known to be failing, so nothing
 // changes unaudited; if the audit append fails after the change was made (a failure
@@ -143,14 +145,19 @@ func deadline(d time.Duration) fiber.Handler {
 // failure is logged.
 func (s *Server) audit(c *fiber.Ctx) error {
 	m, path := c.Method(), c.Path()
-	if m == fiber.MethodGet || m == fiber.MethodHead || m == fiber.MethodOptions ||
-		path == "/api/v1/events" || path == "/api/v1/decide" || path == "/api/v1/rules/test" {
+	if m == fiber.MethodGet || m == fiber.MethodHead || m == fiber.MethodOptions || path == "/api/v1/rules/test" {
 		return c.Next()
 	}
-	if ok, _ := s.ready(); !ok {
-		return fmt.Errorf("audit trail: %w", intercept.ErrUnavailable)
+	feed := path == "/api/v1/events" || path == "/api/v1/decide"
+	if !feed {
+		if ok, _ := s.ready(); !ok {
+			return fmt.Errorf("audit trail: %w", intercept.ErrUnavailable)
+		}
 	}
 	err := c.Next()
+	if feed && (err == nil || c.Locals("principal") != nil && statusOf(err) != fiber.StatusForbidden) {
+		return err // reached the desk, which audited it with its events (or the journal failed)
+	}
 	status := c.Response().StatusCode()
 	if err != nil {
 		status = statusOf(err)

@@ -259,3 +259,25 @@ func TestParallelLoginGuessesThrottled(t *testing.T) {
 		t.Errorf("20 parallel guesses answered %v, want 5 × 401 and 15 × 429", codes)
 	}
 }
+
+// A feed post is audited in the same append as its events: who, from where, and
+// what became of its lines.
+func TestFeedPostsAudited(t *testing.T) {
+	j := &journal{}
+	_, base := start(t, j, nil)
+	body := `{"id":"fa-1","kind":"call","at":"2026-11-21T10:30:00+08:00","operator":"CT","caller":"+8613100000001","callee":"+8613100000002"}` + "\n{\"id\":\"fa-2\"}\n"
+	if status, b := do(t, "POST", base+"/api/v1/events", "application/x-ndjson", []byte(body)); status != 200 {
+		t.Fatalf("post: %d %s", status, b)
+	}
+	j.mu.Lock()
+	last := j.recs[len(j.recs)-1]
+	j.mu.Unlock()
+	var a intercept.AuditEntry
+	if last.Type != intercept.RecAudit || json.Unmarshal(last.Data, &a) != nil {
+		t.Fatalf("last record: type %d %s, want the post's audit entry", last.Type, last.Data)
+	}
+	if !strings.HasPrefix(a.Who, "key:") || a.Action != "POST /api/v1/events" || a.Remote != "127.0.0.1" ||
+		a.Detail != "2 lines: 1 decided (1 new), 1 refused" {
+		t.Errorf("audit entry = %+v", a)
+	}
+}

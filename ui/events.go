@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -19,6 +20,12 @@ const MaxBatch = 10000
 func (s *Server) eventRoutes() {
 	s.handle(fiber.MethodPost, "/events", feeds, s.postEvents)
 	s.handle(fiber.MethodPost, "/decide", feeds, s.postDecide)
+}
+
+// feedAudit is the audit entry of a feed post, journaled with its events.
+func feedAudit(c *fiber.Ctx) *intercept.AuditEntry {
+	return &intercept.AuditEntry{At: time.Now(), Who: who(c), Role: string(principal(c).Role), Action: c.Method() + " " + c.Route().Path,
+		Target: strings.TrimPrefix(c.Path(), "/api/v1"), Remote: c.IP()}
 }
 
 // scopeCheck confines a partner system's key to its own feed: a bank posts only
@@ -99,7 +106,7 @@ func (s *Server) postEvents(c *fiber.Ctx) error {
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), 20*time.Second)
 	defer cancel()
-	res, err := s.desk.IngestChecked(ctx, lines, scopeCheck(principal(c)))
+	res, err := s.desk.IngestChecked(ctx, lines, scopeCheck(principal(c)), feedAudit(c))
 	if err != nil {
 		return err
 	}
@@ -121,7 +128,7 @@ func (s *Server) postEvents(c *fiber.Ctx) error {
 func (s *Server) postDecide(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
 	defer cancel()
-	res, err := s.desk.IngestChecked(ctx, [][]byte{c.Body()}, scopeCheck(principal(c)))
+	res, err := s.desk.IngestChecked(ctx, [][]byte{c.Body()}, scopeCheck(principal(c)), feedAudit(c))
 	if err != nil {
 		return err
 	}

@@ -61,13 +61,21 @@ func (j *journal) Append(_ context.Context, recs ...intercept.Record) (uint64, e
 	return uint64(len(j.recs)), nil
 }
 
-// eventIDs returns the ids of the decided events journaled, in order.
+// eventIDs returns the ids of the decided events journaled, in order; each post's
+// audit entry comes after its events.
 func (j *journal) eventIDs(t *testing.T) []string {
 	t.Helper()
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	ids := []string{}
 	for _, r := range j.recs {
+		if r.Type == intercept.RecAudit {
+			var a intercept.AuditEntry
+			if err := json.Unmarshal(r.Data, &a); err != nil || a.Who == "" || a.Remote == "" || !strings.Contains(a.Detail, "lines") {
+				t.Fatalf("record %d: audit entry %s: %v", r.Seq, r.Data, err)
+			}
+			continue
+		}
 		if r.Type != intercept.RecDecided {
 			t.Fatalf("record %d: type %d, want %d (decided)", r.Seq, r.Type, intercept.RecDecided)
 		}
