@@ -156,7 +156,7 @@ func (d *Desk) checkIssue(r IssueRequest, now time.Time) (*Order, error) {
 		if err != nil {
 			bad("account", reasonOf(err))
 		}
-		if !validOrg(r.Bank) {
+		if !ValidOrg(r.Bank) {
 			bad("bank", "required: the bank's code, such as ICBC")
 		}
 		o.Account, o.Org = a, r.Bank
@@ -180,7 +180,7 @@ func (d *Desk) checkIssue(r IssueRequest, now time.Time) (*Order, error) {
 		o.Phone, o.Org = n, r.Operator
 		if o.Org == "" && err == nil {
 			o.Org = b.set.operatorOf(n)
-		} else if !validOrg(o.Org) {
+		} else if !ValidOrg(o.Org) {
 			bad("operator", "an operator's code, such as CMCC")
 		}
 		if !validCode(r.ReasonCode) {
@@ -198,7 +198,9 @@ func (d *Desk) checkIssue(r IssueRequest, now time.Time) (*Order, error) {
 	return o, nil
 }
 
-func validOrg(s string) bool {
+// ValidOrg reports whether s is a bank's or operator's code: 2 to 16 of A-Z, 0-9, _
+// (ICBC, CMCC).
+func ValidOrg(s string) bool {
 	if len(s) < 2 || len(s) > 16 {
 		return false
 	}

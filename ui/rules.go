@@ -2,6 +2,7 @@ package ui
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/gofiber/fiber/v2"
@@ -39,7 +40,7 @@ func (s *Server) ruleHistory(c *fiber.Ctx) error {
 // ruleError answers a rule that does not compile: 422 with its line and column.
 func ruleError(err error) error {
 	var ce *rules.CompileError
-	if errorsAs(err, &ce) {
+	if errors.As(err, &ce) {
 		return &intercept.ValidationError{Fields: []intercept.FieldError{{Field: "expr", Reason: ce.Error()}}}
 	}
 	return err

@@ -3,7 +3,6 @@ package ui
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"hash/maphash"
 	"time"
@@ -36,7 +35,7 @@ func bind(c *fiber.Ctx, v any) error {
 	if len(c.Body()) == 0 {
 		return fmt.Errorf("body: want a JSON object: %w", intercept.ErrInvalid)
 	}
-	dec := json.NewDecoder(bytesReader(c.Body()))
+	dec := json.NewDecoder(bytes.NewReader(c.Body()))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, "body: "+err.Error())
@@ -220,7 +219,3 @@ func (s *Server) deliveries(c *fiber.Ctx) error {
 	}
 	return c.JSON(s.delivery.Log(org, c.QueryInt("limit", 100)))
 }
-
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
-
-func errorsAs(err error, target any) bool { return errors.As(err, target) }

@@ -77,18 +77,7 @@ func (r Role) CanHaveKey() bool {
 }
 
 // ValidOrg reports whether s is an org code: 2 to 16 of A-Z, 0-9 and _.
-func ValidOrg(s string) bool {
-	if len(s) < 2 || len(s) > 16 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
+func ValidOrg(s string) bool { return intercept.ValidOrg(s) }
 
 // checkRoleOrg checks that role is known and that org is given exactly when the
 // role needs one.
