@@ -171,7 +171,8 @@ func (s *Server) audit(c *fiber.Ctx) error {
 		name = "anonymous"
 	}
 	if path == "/api/v1/login" {
-		name = "login:" + s.loginName(c)
+		n, _ := c.Locals("login").(string) // set by login once it read the body
+		name = "login:" + n
 	}
 	e := intercept.AuditEntry{At: time.Now(), Who: name, Role: string(p.Role), Action: m + " " + c.Route().Path,
 		Target: strings.TrimPrefix(path, "/api/v1"), Detail: fmt.Sprintf("status %d", status), Remote: c.IP()}
@@ -183,18 +184,6 @@ func (s *Server) audit(c *fiber.Ctx) error {
 		s.log.ErrorContext(c.UserContext(), "audit_failed", "action", e.Action, "who", e.Who, "status", status, "err", jerr)
 	}
 	return err
-}
-
-// loginName is the username a login request named, for the audit trail.
-func (s *Server) loginName(c *fiber.Ctx) string {
-	var body struct {
-		Username string `json:"username"`
-	}
-	_ = json.Unmarshal(c.Body(), &body)
-	if len(body.Username) > 64 {
-		return body.Username[:64]
-	}
-	return body.Username
 }
 
 // rateKey is what per-caller rate limits count by.

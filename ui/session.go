@@ -65,6 +65,9 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
+	if len(req.Username) <= 64 {
+		c.Locals("login", req.Username) // for the audit trail
+	}
 	if len(req.Username) > 64 || len(req.Password) > 1024 {
 		return fiber.NewError(fiber.StatusUnauthorized, auth.ErrBadCredentials.Error())
 	}
