@@ -18,33 +18,101 @@ type mark struct {
 
 // windowRing holds the latest marks of one key, oldest overwritten first. It lives
 // in the map slot itself, and its first two marks inline: most keys see one or two
-// marks, and a lookup then costs one cache miss instead of three pointer hops.
+// marks, and a lookup then costs one cache miss instead of three pointer hops. Marks
+// past the second go to a chunk of the shard's slabs. The ring holds no pointer, so
+// the collector never scans the window's maps (hundreds of MB at working size).
 type windowRing struct {
 	n, next uint8   // marks held; when n == depth, the index of the oldest
+	class   uint8   // 0: no chunk; 1, 2: a chunk of the shard's slab class-1
+	chunk   uint32  // the chunk holding marks 2 .. n-1
 	inline  [2]mark // marks 0 and 1
-	more    []mark  // marks 2 .. depth-1
 }
 
-func (r *windowRing) at(i int) *mark {
+// slab hands out fixed-size chunks of marks from pointer-free pages, so spilled
+// marks cost the collector nothing and growth never copies what is held.
+type slab struct {
+	size  int // marks per chunk
+	pages [][]mark
+	used  uint32 // chunks ever handed out from pages
+	free  []uint32
+}
+
+const slabPageChunks = 64
+
+func (s *slab) alloc() uint32 {
+	if n := len(s.free); n > 0 {
+		c := s.free[n-1]
+		s.free = s.free[:n-1]
+		return c
+	}
+	if int(s.used) == len(s.pages)*slabPageChunks {
+		s.pages = append(s.pages, make([]mark, slabPageChunks*s.size))
+	}
+	s.used++
+	return s.used - 1
+}
+
+func (s *slab) get(c uint32) []mark {
+	o := int(c%slabPageChunks) * s.size
+	return s.pages[c/slabPageChunks][o : o+s.size : o+s.size]
+}
+
+func (s *slab) release(c uint32) { s.free = append(s.free, c) }
+
+// smallChunk is the size of a ring's first chunk: most keys that spill at all stop
+// within a few marks, so a full-depth chunk is taken only when that one fills.
+const smallChunk = 6
+
+type windowShard struct {
+	mu    sync.Mutex
+	m     map[uint64]windowRing
+	fifo  []uint64 // keys in insertion order; when full, fifo[pos] is the oldest
+	pos   int
+	slabs [2]slab // chunks of smallChunk marks, and of depth-2
+}
+
+// at returns mark i of r, which must be below r.n.
+func (sh *windowShard) at(r *windowRing, i int) *mark {
 	if i < len(r.inline) {
 		return &r.inline[i]
 	}
-	return &r.more[i-len(r.inline)]
+	return &sh.slabs[r.class-1].get(r.chunk)[i-len(r.inline)]
 }
 
-type windowShard struct {
-	mu   sync.Mutex
-	m    map[uint64]windowRing
-	fifo []uint64 // keys in insertion order; when full, fifo[pos] is the oldest
-	pos  int
-	_    [24]byte
+// push appends m to r, which holds fewer than depth marks, taking or growing its chunk.
+func (sh *windowShard) push(r *windowRing, m mark) {
+	if int(r.n) < len(r.inline) {
+		r.inline[r.n] = m
+		r.n++
+		return
+	}
+	j := int(r.n) - len(r.inline)
+	switch {
+	case r.class == 0:
+		r.class, r.chunk = 1, sh.slabs[0].alloc()
+	case j == sh.slabs[r.class-1].size:
+		c := sh.slabs[1].alloc()
+		copy(sh.slabs[1].get(c), sh.slabs[0].get(r.chunk))
+		sh.slabs[0].release(r.chunk)
+		r.class, r.chunk = 2, c
+	}
+	sh.slabs[r.class-1].get(r.chunk)[j] = m
+	r.n++
+}
+
+// drop forgets key and gives back its chunk.
+func (sh *windowShard) drop(key uint64) {
+	if r, ok := sh.m[key]; ok && r.class != 0 {
+		sh.slabs[r.class-1].release(r.chunk)
+	}
+	delete(sh.m, key)
 }
 
 // window is a bounded, sharded table of sliding windows keyed by entity. Memory is
 // bounded by keys × depth marks: when a shard is full the key inserted longest ago is
 // dropped, and each key keeps only its depth latest marks (counts saturate at depth).
 // Marks older than horizon are ignored by queries; a full ring overwrites its oldest.
-// Memory: about keys × (depth × 32 + 112) bytes at most.
+// Memory: about keys × (depth × 32 + 100) bytes at most.
 type window struct {
 	shards   []windowShard
 	perShard int
@@ -61,10 +129,13 @@ func newWindow(keys, depth int, horizonMS int64) *window {
 	}
 	depth = min(max(depth, 1), 255)
 	w := &window{shards: make([]windowShard, windowShards), perShard: per, depth: depth, horizon: horizonMS}
+	spill := max(depth-2, 1)
 	for i := range w.shards {
+		sh := &w.shards[i]
 		// Not sized up front: Go maps grow a table of 1024 slots at a time, so growth
 		// never stalls a decision, and an idle engine costs little memory.
-		w.shards[i].m = make(map[uint64]windowRing)
+		sh.m = make(map[uint64]windowRing)
+		sh.slabs[0].size, sh.slabs[1].size = min(smallChunk, spill), spill
 	}
 	return w
 }
@@ -86,27 +157,22 @@ func (w *window) add(key uint64, m mark, once bool) {
 		if len(sh.fifo) < w.perShard {
 			sh.fifo = append(sh.fifo, key)
 		} else {
-			delete(sh.m, sh.fifo[sh.pos])
+			sh.drop(sh.fifo[sh.pos])
 			sh.fifo[sh.pos] = key
 			sh.pos = (sh.pos + 1) % w.perShard
 		}
 	}
 	if once {
 		for i := range int(r.n) {
-			if x := r.at(i); x.at == m.at && x.other == m.other && x.ev == m.ev {
+			if x := sh.at(&r, i); x.at == m.at && x.other == m.other && x.ev == m.ev {
 				return
 			}
 		}
 	}
-	switch {
-	case int(r.n) < w.depth && int(r.n) < len(r.inline):
-		r.inline[r.n] = m
-		r.n++
-	case int(r.n) < w.depth:
-		r.more = append(r.more, m)
-		r.n++
-	default:
-		*r.at(int(r.next)) = m
+	if int(r.n) < w.depth {
+		sh.push(&r, m)
+	} else {
+		*sh.at(&r, int(r.next)) = m
 		r.next = uint8((int(r.next) + 1) % w.depth)
 	}
 	sh.m[key] = r
@@ -120,7 +186,7 @@ func (w *window) marks(key uint64, from, to int64, buf []mark) []mark {
 	sh.mu.Lock()
 	if r, ok := sh.m[key]; ok {
 		for i := range int(r.n) {
-			if m := *r.at(i); m.at >= from && m.at <= to {
+			if m := *sh.at(&r, i); m.at >= from && m.at <= to {
 				buf = append(buf, m)
 			}
 		}
@@ -135,7 +201,7 @@ func (w *window) all(key uint64, buf []mark) []mark {
 	sh.mu.Lock()
 	if r, ok := sh.m[key]; ok {
 		for i := range int(r.n) {
-			buf = append(buf, *r.at(i))
+			buf = append(buf, *sh.at(&r, i))
 		}
 	}
 	sh.mu.Unlock()
@@ -155,7 +221,7 @@ func (w *window) each(shard int, fn func(key uint64, ms []mark)) {
 		}
 		buf = buf[:0]
 		for i := range int(r.n) {
-			buf = append(buf, *r.at(i))
+			buf = append(buf, *sh.at(&r, i))
 		}
 		fn(k, buf)
 	}

@@ -330,3 +330,41 @@ func TestWindowAddOnceIsIdempotent(t *testing.T) {
 		t.Errorf("a live add is never merged: %d held, want 3", len(got))
 	}
 }
+
+// Marks past the second spill into slab chunks: a small one first, then one of the
+// full depth, with nothing lost on the move; an evicted key gives its chunk back.
+func TestWindowSpillsAndReusesChunks(t *testing.T) {
+	w := newWindow(128, 32, 1_000_000) // 2 keys per shard
+	k := sameShardKeys(40)
+	for at := int64(1); at <= 40; at++ {
+		w.add(k[0], mark{at: at, other: uint64(at)}, false)
+		want := rangeInt64(max(1, at-31), at)
+		if diff := cmp.Diff(want, ats(w.marks(k[0], 0, 100, nil))); diff != "" {
+			t.Fatalf("after mark %d (-want +got):\n%s", at, diff)
+		}
+	}
+	sh := w.shard(k[0])
+	if r := sh.m[k[0]]; r.class != 2 {
+		t.Errorf("a full ring is in class %d, want 2", r.class)
+	}
+	if n := len(sh.slabs[0].free); n != 1 {
+		t.Errorf("%d small chunks free after the move to a large one, want 1", n)
+	}
+	// Many keys through a shard of two: chunks are reused, not piled up.
+	for i, key := range k[1:] {
+		for at := range int64(10) {
+			w.add(key, mark{at: at + 1, other: uint64(i)}, false)
+		}
+	}
+	for c, s := range sh.slabs {
+		if held := int(s.used) - len(s.free); held > 2 {
+			t.Errorf("slab %d: %d chunks held by 2 keys", c, held)
+		}
+		if s.used > 4 {
+			t.Errorf("slab %d: %d chunks ever made for 2 keys at a time", c, s.used)
+		}
+	}
+	if diff := cmp.Diff(rangeInt64(1, 10), ats(w.marks(k[39], 0, 100, nil))); diff != "" {
+		t.Errorf("last key (-want +got):\n%s", diff)
+	}
+}
