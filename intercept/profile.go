@@ -99,13 +99,33 @@ func (p *Profiles) Invalidate(x string) {
 	p.cache.Del(k)
 }
 
+// fillBatch is the most fills a worker takes from the queue at once: it then waits
+// for ristretto to apply their sets once, not once per fill (a wait is a round trip
+// through ristretto's own goroutine).
+const fillBatch = 256
+
 func (p *Profiles) fill(ctx context.Context) {
 	defer p.wg.Done()
+	jobs := make([]fillJob, 0, fillBatch)
+	stored := make([]fillJob, 0, fillBatch)
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case job := <-p.queue:
+			jobs = append(jobs[:0], job)
+		}
+	more:
+		for len(jobs) < fillBatch {
+			select {
+			case job := <-p.queue:
+				jobs = append(jobs, job)
+			default:
+				break more
+			}
+		}
+		stored = stored[:0]
+		for _, job := range jobs {
 			k := entityKey(job.x)
 			fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			pr, err := p.src.Profile(fctx, job.x)
@@ -118,12 +138,19 @@ func (p *Profiles) fill(ctx context.Context) {
 			default:
 				pr.Known = true
 				p.cache.SetWithTTL(k, pr, 1, p.ttl)
-				p.cache.Wait() // make the fill visible before the key can be queued again
-				if p.gen(k).Load() != job.gen {
-					p.cache.Del(k) // invalidated while we stored it
-				}
+				stored = append(stored, job)
 			}
-			p.pending.Delete(k)
+		}
+		if len(stored) > 0 {
+			p.cache.Wait() // make the fills visible before their keys can be queued again
+		}
+		for _, job := range stored {
+			if k := entityKey(job.x); p.gen(k).Load() != job.gen {
+				p.cache.Del(k) // invalidated while we stored it
+			}
+		}
+		for _, job := range jobs {
+			p.pending.Delete(entityKey(job.x))
 		}
 	}
 }
