@@ -2,6 +2,7 @@ package intercept
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -292,5 +293,167 @@ func TestDecideDuplicateWaitsForFirst(t *testing.T) {
 	}
 	if n := calls.Load(); n != 1 {
 		t.Errorf("rules ran %d times, want 1", n)
+	}
+}
+
+// plainOf returns a complete decision that matched nothing, as Decide makes one.
+func plainOf(id string, at time.Time) *Decision {
+	return &Decision{EventID: id, Kind: "transfer", Score: 12, Level: Yellow, Matched: []Match{},
+		Actions: []Action{}, LatencyUS: 37, DecidedAt: at}
+}
+
+// A decision that matched nothing is kept in its pointer-free form once done, and a
+// duplicate gets back exactly what the first call got, its JSON included.
+func TestSeenPlainDecisionComesBackWhole(t *testing.T) {
+	for _, at := range []time.Time{
+		time.Date(2026, 11, 21, 10, 7, 0, 123456789, time.FixedZone("CST", 8*3600)),
+		time.Date(2026, 11, 21, 2, 7, 0, 0, time.UTC),
+		time.Now(),
+	} {
+		s := newSeen(1024)
+		d, first := s.claim("t-1")
+		if !first {
+			t.Fatal("claim of a new id not first")
+		}
+		want := plainOf("t-1", at)
+		*d = *want
+		s.done(d)
+		if v := s.shards[hashString("t-1")%64].idx[hashString("t-1")]; v&richBit != 0 {
+			t.Fatal("a decision that matched nothing is not kept plain")
+		}
+		got, first := s.claim("t-1")
+		if first {
+			t.Fatal("duplicate claimed as new")
+		}
+		if diff := cmp.Diff(want, got, cmpopts.IgnoreUnexported(Decision{})); diff != "" {
+			t.Errorf("at %v (-want +got):\n%s", at, diff)
+		}
+		wj, _ := json.Marshal(want)
+		gj, _ := json.Marshal(got)
+		if string(wj) != string(gj) {
+			t.Errorf("JSON differs:\nwant %s\ngot  %s", wj, gj)
+		}
+	}
+}
+
+// Decisions with anything to remember beyond a level stay whole.
+func TestSeenKeepsRicherDecisionsWhole(t *testing.T) {
+	long := strings.Repeat("x", maxPlainID+1)
+	cases := map[string]func(d *Decision){
+		"matched":  func(d *Decision) { d.Matched = []Match{{Rule: "r", Score: 10, Why: "w"}} },
+		"actions":  func(d *Decision) { d.Actions = []Action{{Type: ActReview, TaskID: "RV-1"}} },
+		"shadow":   func(d *Decision) { d.Shadow = []Match{{Rule: "s"}} },
+		"errors":   func(d *Decision) { d.Errors = []RuleError{{Rule: "r", Error: "e"}} },
+		"case":     func(d *Decision) { d.CaseID = "CS-1" },
+		"nil list": func(d *Decision) { d.Matched = nil },
+		"long id":  func(d *Decision) { d.EventID = long },
+	}
+	for name, change := range cases {
+		t.Run(name, func(t *testing.T) {
+			want := plainOf("t-1", time.Now())
+			change(want)
+			s := newSeen(1024)
+			d, _ := s.claim(want.EventID)
+			*d = *want
+			s.done(d)
+			got, first := s.claim(want.EventID)
+			if first || got != d {
+				t.Fatalf("claim = %p, %v; want the first decision %p itself", got, first, d)
+			}
+		})
+	}
+}
+
+// A duplicate waiting for a plain decision to be journaled learns the outcome: a
+// journaled one counts, an abandoned one is decided afresh.
+func TestSeenPlainDurability(t *testing.T) {
+	ctx := context.Background()
+	s := newSeen(1024)
+	d, _ := s.claim("t-1")
+	*d = *plainOf("t-1", time.Now())
+	s.done(d)
+	res := make(chan bool)
+	go func() {
+		ok, err := s.waitDurable(ctx, "t-1")
+		if err != nil {
+			t.Error(err)
+		}
+		res <- ok
+	}()
+	select {
+	case <-res:
+		t.Fatal("waitDurable returned before the decision was journaled")
+	case <-time.After(20 * time.Millisecond):
+	}
+	s.durable(d)
+	if !<-res {
+		t.Error("waitDurable after durable = false, want true")
+	}
+	if got, _ := s.claim("t-1"); !got.journaled {
+		t.Error("the plain decision lost its journaled mark")
+	}
+
+	d2, _ := s.claim("t-2")
+	*d2 = *plainOf("t-2", time.Now())
+	s.done(d2)
+	s.abandon(d2)
+	if ok, err := s.waitDurable(ctx, "t-2"); err != nil || ok {
+		t.Errorf("waitDurable of an abandoned decision = %v, %v; want false", ok, err)
+	}
+	places := len(s.shards[hashString("t-2")%64].fifo)
+	again, first := s.claim("t-2")
+	if !first || again == d2 {
+		t.Fatalf("claim after abandon = %v, first %v; want a fresh decision", again, first)
+	}
+	if sh := &s.shards[hashString("t-2")%64]; sh.whole[sh.idx[hashString("t-2")]&^richBit] != again || len(sh.fifo) != places {
+		t.Error("the fresh claim does not take the abandoned plain decision's place")
+	}
+}
+
+// Plain and whole decisions share one bound; the oldest go first whichever form.
+func TestSeenBoundAcrossForms(t *testing.T) {
+	s := newSeen(64 * 4) // 4 per shard
+	ids := sameSeenShard(7)
+	for i, id := range ids {
+		d, _ := s.claim(id)
+		*d = *plainOf(id, time.Now())
+		if i%2 == 1 {
+			d.CaseID = "CS-" + id // kept whole
+		}
+		s.done(d)
+	}
+	sh := &s.shards[hashString(ids[0])%64]
+	if n := len(sh.idx); n != 4 {
+		t.Errorf("%d decisions held, want 4", n)
+	}
+	for _, id := range ids[3:] {
+		if _, first := s.claim(id); first {
+			t.Errorf("%s forgotten, want remembered", id)
+		}
+	}
+	for _, id := range ids[:3] {
+		if _, first := s.claim(id); !first {
+			t.Errorf("old id %s remembered, want forgotten", id)
+		}
+	}
+}
+
+// An id abandoned and claimed again has a new place in the FIFO: when its old place
+// comes round, the id is not forgotten with it.
+func TestSeenReclaimedIDOutlivesItsOldPlace(t *testing.T) {
+	s := newSeen(64 * 3) // 3 per shard
+	ids := sameSeenShard(4)
+	d, _ := s.claim(ids[0])
+	s.abandon(d)
+	d, _ = s.claim(ids[0]) // a new place, after the old one
+	*d = *plainOf(ids[0], time.Now())
+	s.done(d)
+	d, _ = s.claim(ids[1])
+	s.done(d)
+	// The shard is full (old place of ids[0], ids[0], ids[1]); ids[2] takes the old place.
+	d, _ = s.claim(ids[2])
+	s.done(d)
+	if _, first := s.claim(ids[0]); first {
+		t.Error("the id claimed again was forgotten with its abandoned place")
 	}
 }

@@ -159,17 +159,9 @@ func (e *Engine) WriteSnapshot(w io.Writer, h SnapshotHeader) error {
 		return err
 	}
 	for i := range e.seen.shards {
-		sh := &e.seen.shards[i]
-		sh.mu.Lock()
-		ds := make([]Decision, 0, len(sh.fifo))
-		for k := range len(sh.fifo) {
-			// oldest first, so a restore evicts in the same order
-			h := sh.fifo[(sh.pos+k)%len(sh.fifo)]
-			if d, ok := sh.m[h]; ok && d.ready && !d.abandoned {
-				ds = append(ds, *d)
-			}
-		}
-		sh.mu.Unlock()
+		// oldest first, so a restore evicts in the same order
+		var ds []Decision
+		e.seen.each(i, func(d *Decision) { ds = append(ds, *d) })
 		if err := put(snapChunk{Kind: "seen", Decisions: ds}); err != nil {
 			return err
 		}
