@@ -93,6 +93,8 @@ func (d *Desk) IngestChecked(ctx context.Context, lines [][]byte, check func(*Ev
 	var fresh []*Decision
 	var events []*Event
 	batch := map[string]bool{} // ids decided in this batch: journaled with it
+	var buf []byte             // the decided records, end to end
+	var ends []int             // where each ends in buf
 	for i, line := range lines {
 		res[i].Line = i + 1
 		ev, err := d.dec.Decode(line)
@@ -118,12 +120,20 @@ func (d *Desk) IngestChecked(ctx context.Context, lines [][]byte, check func(*Ev
 		}
 		fresh, events = append(fresh, dec), append(events, &ev)
 		batch[dec.EventID] = true
-		data, err := json.Marshal(DecidedRecord{Event: ev, Decision: dec})
-		if err != nil {
+		if err := checkJSONTime(dec.DecidedAt); err != nil {
 			d.abandon(fresh)
 			return nil, fmt.Errorf("encode decided record: %w", err)
 		}
-		recs = append(recs, Record{Type: RecDecided, Data: data})
+		buf = DecidedRecord{Event: ev, Decision: dec}.AppendJSON(buf)
+		ends = append(ends, len(buf))
+		recs = append(recs, Record{Type: RecDecided})
+	}
+	// The decided records, first in recs, share one buffer: a few allocations for the
+	// batch rather than a few per event. Full slice expressions keep them apart.
+	start := 0
+	for k, end := range ends {
+		recs[k].Data = buf[start:end:end]
+		start = end
 	}
 	if audit != nil {
 		bad := 0
@@ -194,11 +204,11 @@ func (d *Desk) Decide(ctx context.Context, ev *Event) (*Decision, error) {
 	if err != nil || dec.Duplicate {
 		return dec, err
 	}
-	data, err := json.Marshal(DecidedRecord{Event: *ev, Decision: dec})
-	if err != nil {
+	if err := checkJSONTime(dec.DecidedAt); err != nil {
 		d.abandon([]*Decision{dec})
 		return nil, fmt.Errorf("encode decided record: %w", err)
 	}
+	data := DecidedRecord{Event: *ev, Decision: dec}.AppendJSON(make([]byte, 0, 1024))
 	if _, err := d.j.Append(ctx, Record{Type: RecDecided, Data: data}); err != nil {
 		d.abandon([]*Decision{dec})
 		return nil, fmt.Errorf("decide: %w", err)

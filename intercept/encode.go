@@ -104,30 +104,57 @@ func appendMoneyField(b []byte, f decField, v Fen) []byte {
 	return append(appendFen(b, v), '"')
 }
 
-// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, as in
-// encoding/json; U+2028 and U+2029 are escaped so that the output is also valid
-// JavaScript.
-func appendJSONString(b []byte, s string) []byte {
+// appendJSONString appends s as a JSON string in the canonical event form. Invalid
+// UTF-8 becomes U+FFFD, as in encoding/json; U+2028 and U+2029 are escaped so that
+// the output is also valid JavaScript.
+func appendJSONString(b []byte, s string) []byte { return appendString(b, s, false) }
+
+// appendMarshalString appends s exactly as json.Marshal writes a string: as
+// appendJSONString does, and also <, > and & as \u003c, \u003e and \u0026, backspace
+// and form feed as \b and \f. Hand-written encoders of types that were encoded by
+// json.Marshal (decisions) use it, so that their bytes do not change.
+func appendMarshalString(b []byte, s string) []byte { return appendString(b, s, true) }
+
+// plainSafe and htmlSafe hold the ASCII bytes that stand for themselves in a JSON
+// string: in the canonical event form, and in json.Marshal's output, which escapes
+// <, > and & as well.
+var plainSafe, htmlSafe = func() (p, h [utf8.RuneSelf]bool) {
+	for c := byte(0x20); c < utf8.RuneSelf; c++ {
+		p[c] = c != '"' && c != '\\'
+		h[c] = p[c] && c != '<' && c != '>' && c != '&'
+	}
+	return p, h
+}()
+
+func appendString(b []byte, s string, marshal bool) []byte {
 	const hex = "0123456789abcdef"
+	safe := &plainSafe
+	if marshal {
+		safe = &htmlSafe
+	}
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
 		if c < utf8.RuneSelf {
+			if safe[c] {
+				i++
+				continue
+			}
 			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
+			switch {
+			case c == '"' || c == '\\':
 				b = append(b, '\\', c)
-			case '\n':
+			case c == '\n':
 				b = append(b, '\\', 'n')
-			case '\r':
+			case c == '\r':
 				b = append(b, '\\', 'r')
-			case '\t':
+			case c == '\t':
 				b = append(b, '\\', 't')
+			case c == '\b' && marshal:
+				b = append(b, '\\', 'b')
+			case c == '\f' && marshal:
+				b = append(b, '\\', 'f')
 			default:
 				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
 			}
