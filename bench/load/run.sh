@@ -27,6 +27,9 @@
 #   NOISE_MAX, RETRIES    a run beside other work using over 0.25 cores is repeated (2x)
 #   MAX_RSS_MIB  stop lanjie if its RSS passes this (18000): the machine is shared
 #   KEEP_DATA=1  keep the data dir; BUILD=0  use bin/lanjie as it is
+#   PROFILE=dir  after each scenario's timed runs, one more 20 s run (not counted) during
+#                which lanjie's CPU profile (15 s), allocations and heap go to dir
+#                (lanjie --pprof on loopback); read them with `go tool pprof`
 # lanjie runs with its defaults (GOGC 400 through --gc-percent, no GOMEMLIMIT unless
 # exported) and GODEBUG=gctrace=1, for the live heap in the summary.
 set -euo pipefail
@@ -117,8 +120,14 @@ port=$(free_port)
 base="http://127.0.0.1:$port"
 password=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
 say "starting lanjie on $base, data in $data (journal only: no ClickHouse)"
+pprof_args=()
+if [ -n "${PROFILE:-}" ]; then
+	mkdir -p "$PROFILE"
+	pprof="http://127.0.0.1:$(free_port)"
+	pprof_args=(--pprof "${pprof#http://}")
+fi
 LANJIE_ADMIN_PASSWORD=$password GODEBUG=gctrace=1 ./bin/lanjie --data-dir "$data/data" --addr "127.0.0.1:$port" \
-	>"$data/stdout" 2>"$data/stderr" &
+	"${pprof_args[@]}" >"$data/stdout" 2>"$data/stderr" &
 pid=$!
 # The console's memory grows with the traffic it keeps (orders, windows): on a shared
 # machine, stop it rather than let it push others out of memory.
@@ -302,6 +311,20 @@ for scenario in $SCENARIOS; do
 	for i in $(seq "$RUNS"); do
 		measure "$scenario" "run$i" "$DURATION"
 	done
+	if [ -n "${PROFILE:-}" ]; then
+		say "$scenario: a profiled run of 20s (not counted), profiles in $PROFILE"
+		wait_idle
+		runno=$((runno + 1))
+		(
+			sleep 3
+			curl -sS -o "$PROFILE/$scenario.cpu.pprof" "$pprof/debug/pprof/profile?seconds=15"
+			curl -sS -o "$PROFILE/$scenario.allocs.pprof" "$pprof/debug/pprof/allocs"
+			curl -sS -o "$PROFILE/$scenario.heap.pprof" "$pprof/debug/pprof/heap"
+		) &
+		run_wrk "$scenario" 20s >"$PROFILE/$scenario.run.txt"
+		wait $!
+		grep '^gc ' "$data/stderr" >"$PROFILE/gctrace.txt" || true
+	fi
 done
 
 # --- summary: medians of the valid timed runs ----------------------------------------

@@ -26,6 +26,7 @@ type Config struct {
 	AdminPassword string        // the first admin's password on a first start (env only); empty: generated and printed once
 	KeyRate       int           // requests per second one API key may send
 	SweepEvery    time.Duration // how often order deadlines are checked
+	Pprof         string        // loopback address for Go's profiles; empty: none
 	Engine        intercept.Settings
 }
 
@@ -56,6 +57,7 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 	fs.DurationVar(&c.Engine.Orders.StopExecute, "stop-execute", c.Engine.Orders.StopExecute, "a bank should execute a stop within this (then it is overdue)")
 	fs.IntVar(&c.Engine.Orders.FreezeMonths, "freeze-months", c.Engine.Orders.FreezeMonths, "a freeze lasts this many months from execution, renewable")
 	fs.DurationVar(&c.Engine.Orders.CutoffDeadline, "cutoff-deadline", c.Engine.Orders.CutoffDeadline, "an operator's deadline for a cutoff when none is given")
+	fs.StringVar(&c.Pprof, "pprof", env("LANJIE_PPROF", ""), "serve Go's profiles (/debug/pprof/) on this loopback address, such as 127.0.0.1:6060 (LANJIE_PPROF); empty: off")
 	fs.StringVar(&c.Country, "country", env("LANJIE_COUNTRY", "86"), "calling code of national numbers (LANJIE_COUNTRY)")
 	fs.IntVar(&c.Engine.Red, "red", c.Engine.Red, "score from which a decision is red and orders go out")
 	fs.IntVar(&c.Engine.Orange, "orange", c.Engine.Orange, "score from which a decision is orange (desk review)")

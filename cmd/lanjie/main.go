@@ -221,6 +221,13 @@ func (m *Main) Run(ctx context.Context) error {
 			m.retentionLoop(ctx)
 		}()
 	}
+	if m.cfg.Pprof != "" {
+		addr, err := servePprof(ctx, m.cfg.Pprof, m.log)
+		if err != nil {
+			return err
+		}
+		m.log.Info("pprof_serving", "addr", addr)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- m.server.Serve(m.ln) }()
 	if m.cfg.Demo {
