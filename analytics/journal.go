@@ -42,6 +42,9 @@ const frameHeader = 4 + 4 + 8 + 1 + 8
 // maxRecord bounds one record's data; a larger length in a header means corruption.
 const maxRecord = 16 << 20
 
+// maxSpare bounds the batch buffer kept for reuse between flushes.
+const maxSpare = 16 << 20
+
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 func appendFrame(b []byte, r Record) []byte {
@@ -77,6 +80,7 @@ type Journal struct {
 	mu       sync.Mutex
 	next     uint64 // seq of the next record
 	batch    *batch // records waiting for the flusher
+	spare    []byte // the last written batch's buffer, reused by the next batch
 	wake     chan struct{}
 	err      error  // sticky: once set, every Append fails
 	synced   uint64 // every record up to here is durable
@@ -253,7 +257,8 @@ func (j *Journal) Append(ctx context.Context, recs ...Record) (uint64, error) {
 		return 0, err
 	}
 	if j.batch == nil {
-		j.batch = &batch{done: make(chan struct{})}
+		j.batch = &batch{buf: j.spare, done: make(chan struct{})}
+		j.spare = nil
 	}
 	b := j.batch
 	for _, r := range recs {
@@ -314,6 +319,12 @@ func (j *Journal) flush() {
 		j.log.Error("journal_failed", "err", err)
 	}
 	b.err = j.err
+	// The buffer is written; only the flusher reads a batch's buf, so the next batch
+	// may fill it. One spare, and not a huge one: a burst does not pin its memory.
+	if cap(b.buf) <= maxSpare {
+		j.spare = b.buf[:0]
+	}
+	b.buf = nil
 	if b.err == nil {
 		j.synced = b.last
 		close(j.syncedCh)
