@@ -42,7 +42,7 @@ const frameHeader = 4 + 4 + 8 + 1 + 8
 // maxRecord bounds one record's data; a larger length in a header means corruption.
 const maxRecord = 16 << 20
 
-// maxSpare bounds the batch buffer kept for reuse between flushes.
+// maxSpare bounds a batch buffer kept for reuse between flushes.
 const maxSpare = 16 << 20
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -78,9 +78,9 @@ type Journal struct {
 	log  *slog.Logger
 
 	mu       sync.Mutex
-	next     uint64 // seq of the next record
-	batch    *batch // records waiting for the flusher
-	spare    []byte // the last written batch's buffer, reused by the next batch
+	next     uint64   // seq of the next record
+	batch    *batch   // records waiting for the flusher
+	spares   [][]byte // written batches' buffers, for the next batches to fill
 	wake     chan struct{}
 	err      error  // sticky: once set, every Append fails
 	synced   uint64 // every record up to here is durable
@@ -257,8 +257,10 @@ func (j *Journal) Append(ctx context.Context, recs ...Record) (uint64, error) {
 		return 0, err
 	}
 	if j.batch == nil {
-		j.batch = &batch{buf: j.spare, done: make(chan struct{})}
-		j.spare = nil
+		j.batch = &batch{done: make(chan struct{})}
+		if n := len(j.spares); n > 0 {
+			j.batch.buf, j.spares = j.spares[n-1], j.spares[:n-1]
+		}
 	}
 	b := j.batch
 	for _, r := range recs {
@@ -319,10 +321,11 @@ func (j *Journal) flush() {
 		j.log.Error("journal_failed", "err", err)
 	}
 	b.err = j.err
-	// The buffer is written; only the flusher reads a batch's buf, so the next batch
-	// may fill it. One spare, and not a huge one: a burst does not pin its memory.
-	if cap(b.buf) <= maxSpare {
-		j.spare = b.buf[:0]
+	// The buffer is written; only the flusher reads a batch's buf, so a later batch
+	// may fill it. Two take turns (one fills while the other is written); a burst's
+	// huge buffer is not kept.
+	if cap(b.buf) <= maxSpare && len(j.spares) < 2 {
+		j.spares = append(j.spares, b.buf[:0])
 	}
 	b.buf = nil
 	if b.err == nil {
