@@ -2,7 +2,6 @@ package ui
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -105,9 +104,7 @@ func (s *Server) postEvents(c *fiber.Ctx) error {
 	if len(lines) > MaxBatch {
 		return fiber.NewError(fiber.StatusRequestEntityTooLarge, fmt.Sprintf("%d events in one request, the limit is %d", len(lines), MaxBatch))
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), 20*time.Second)
-	defer cancel()
-	res, err := s.desk.IngestChecked(ctx, lines, scopeCheck(principal(c)), feedAudit(c))
+	res, err := s.desk.IngestChecked(c.UserContext(), lines, scopeCheck(principal(c)), feedAudit(c))
 	if err != nil {
 		return err
 	}
@@ -160,9 +157,7 @@ func sendJSON(c *fiber.Ctx, body []byte) error {
 }
 
 func (s *Server) postDecide(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
-	defer cancel()
-	res, err := s.desk.IngestChecked(ctx, [][]byte{c.Body()}, scopeCheck(principal(c)), feedAudit(c))
+	res, err := s.desk.IngestChecked(c.UserContext(), [][]byte{c.Body()}, scopeCheck(principal(c)), feedAudit(c))
 	if err != nil {
 		return err
 	}

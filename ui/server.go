@@ -103,7 +103,7 @@ func New(cfg Config) *Server {
 		})
 	}
 	// audit wraps everything after it, so refusals (unknown keys, CSRF) are audited too.
-	s.api = s.app.Group("/api/v1", s.audit, s.authenticate, limited(cfg.KeyRate, true), limited(cfg.UserRate, false), deadline(25*time.Second))
+	s.api = s.app.Group("/api/v1", s.audit, s.authenticate, limited(cfg.KeyRate, true), limited(cfg.UserRate, false))
 	s.app.Get("/api/v1/openapi.json", s.openapi)
 	s.routes = append(s.routes, Route{Method: fiber.MethodGet, Path: "/api/v1/openapi.json"})
 	s.sessionRoutes()
