@@ -160,6 +160,22 @@ func (f *FieldError) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// AppendJSON appends a as json.Marshal encodes it (see Decision.AppendJSON for the
+// time's form). Every feed post journals one, beside its events.
+func (a *AuditEntry) AppendJSON(b []byte) []byte {
+	b = append(b, `{"at":"`...)
+	b = a.At.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","who":`...)
+	b = appendMarshalString(b, a.Who)
+	b = appendOmitEmpty(b, `,"role":`, a.Role)
+	b = append(b, `,"action":`...)
+	b = appendMarshalString(b, a.Action)
+	b = appendOmitEmpty(b, `,"target":`, a.Target)
+	b = appendOmitEmpty(b, `,"detail":`, a.Detail)
+	b = appendOmitEmpty(b, `,"remote":`, a.Remote)
+	return append(b, '}')
+}
+
 // appendOmitEmpty appends key (`,"name":`) and s, unless s is empty.
 func appendOmitEmpty(b []byte, key, s string) []byte {
 	if s == "" {

@@ -256,6 +256,23 @@ func TestDecidedRecordJSON(t *testing.T) {
 	}
 }
 
+func TestAuditEntryJSON(t *testing.T) {
+	at := time.Date(2026, 11, 22, 10, 7, 0, 123456789, time.FixedZone("CST", 8*3600))
+	entries := []intercept.AuditEntry{{}, {At: at, Who: "key:k1", Action: "POST /api/v1/decide"}}
+	for _, s := range nasty {
+		entries = append(entries, intercept.AuditEntry{At: at.UTC(), Who: s, Role: s, Action: s + "&", Target: "/x<" + s, Detail: s, Remote: s})
+	}
+	for _, a := range entries {
+		want, err := json.Marshal(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := a.AppendJSON([]byte("prefix")); !bytes.Equal(got, append([]byte("prefix"), want...)) {
+			t.Errorf("AppendJSON(%+v)\n got %s\nwant prefix%s", a, got, want)
+		}
+	}
+}
+
 // TestIngestJournalsRecords checks the records the desk journals, which share one
 // buffer, against the reference, and that they restore.
 func TestIngestJournalsRecords(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -89,12 +90,12 @@ func (d *Desk) Ingest(ctx context.Context, lines [][]byte) ([]Result, error) {
 // its lines) journaled in the same append as its events.
 func (d *Desk) IngestChecked(ctx context.Context, lines [][]byte, check func(*Event) error, audit *AuditEntry) ([]Result, error) {
 	res := make([]Result, len(lines))
-	recs := make([]Record, 0, len(lines))
-	var fresh []*Decision
-	var events []*Event
-	batch := map[string]bool{} // ids decided in this batch: journaled with it
-	var buf []byte             // the decided records, end to end
-	var ends []int             // where each ends in buf
+	recs := make([]Record, 0, len(lines)+1) // the decided records and the audit entry
+	fresh := make([]*Decision, 0, len(lines))
+	events := make([]*Event, 0, len(lines))
+	batch := map[string]bool{}                 // ids decided in this batch: journaled with it
+	buf := make([]byte, 0, recordsSize(lines)) // the decided records, end to end
+	ends := make([]int, 0, len(lines))         // where each ends in buf
 	for i, line := range lines {
 		res[i].Line = i + 1
 		ev, err := d.dec.Decode(line)
@@ -142,14 +143,15 @@ func (d *Desk) IngestChecked(ctx context.Context, lines [][]byte, check func(*Ev
 				bad++
 			}
 		}
-		a := *audit
-		a.Detail = fmt.Sprintf("%d lines: %d decided (%d new), %d refused", len(lines), len(lines)-bad, len(fresh), bad)
-		data, err := json.Marshal(a)
-		if err != nil {
+		if err := checkJSONTime(audit.At); err != nil {
 			d.abandon(fresh)
 			return nil, fmt.Errorf("encode audit entry: %w", err)
 		}
-		recs = append(recs, Record{Type: RecAudit, Data: data})
+		a := *audit
+		a.Detail = auditDetail(len(lines), bad, len(fresh))
+		start := len(buf)
+		buf = a.AppendJSON(buf)
+		recs = append(recs, Record{Type: RecAudit, Data: buf[start:len(buf):len(buf)]})
 	}
 	if _, err := d.j.Append(ctx, recs...); err != nil {
 		d.abandon(fresh)
@@ -160,6 +162,31 @@ func (d *Desk) IngestChecked(ctx context.Context, lines [][]byte, check func(*Ev
 		d.registered(events[i], dec)
 	}
 	return res, nil
+}
+
+// auditDetail says what a feed post did: "3 lines: 2 decided (1 new), 1 refused".
+func auditDetail(lines, refused, fresh int) string {
+	var b [96]byte
+	t := strconv.AppendInt(b[:0], int64(lines), 10)
+	t = append(t, " lines: "...)
+	t = strconv.AppendInt(t, int64(lines-refused), 10)
+	t = append(t, " decided ("...)
+	t = strconv.AppendInt(t, int64(fresh), 10)
+	t = append(t, " new), "...)
+	t = strconv.AppendInt(t, int64(refused), 10)
+	t = append(t, " refused"...)
+	return string(t)
+}
+
+// recordsSize guesses the bytes of the decided records for lines: an event comes back
+// re-encoded at about its own size, and a decision that matched nothing is ~300 bytes.
+// Sized up front, the buffer is not copied over and over as it grows.
+func recordsSize(lines [][]byte) int {
+	n := 256 // the audit entry
+	for _, l := range lines {
+		n += len(l) + 384
+	}
+	return n
 }
 
 // decideDurable decides ev; a duplicate waits until its first decision is durable
