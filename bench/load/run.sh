@@ -29,7 +29,8 @@
 #   KEEP_DATA=1  keep the data dir; BUILD=0  use bin/lanjie as it is
 #   PROFILE=dir  after each scenario's timed runs, one more 20 s run (not counted) during
 #                which lanjie's CPU profile (15 s), allocations and heap go to dir
-#                (lanjie --pprof on loopback); read them with `go tool pprof`
+#                (lanjie --pprof on loopback); read them with `go tool pprof`; that
+#                run's own allocations: pprof -base dir/S.allocs-before.pprof dir/S.allocs.pprof
 # lanjie runs with its defaults (GOGC 400 through --gc-percent, no GOMEMLIMIT unless
 # exported) and GODEBUG=gctrace=1, for the live heap in the summary.
 set -euo pipefail
@@ -315,14 +316,17 @@ for scenario in $SCENARIOS; do
 		say "$scenario: a profiled run of 20s (not counted), profiles in $PROFILE"
 		wait_idle
 		runno=$((runno + 1))
+		# Allocation profiles are as of the last collection: gc=1 makes one, so the
+		# two bracket exactly the profiled run.
+		curl -sS -o "$PROFILE/$scenario.allocs-before.pprof" "$pprof/debug/pprof/allocs?gc=1"
 		(
 			sleep 3
 			curl -sS -o "$PROFILE/$scenario.cpu.pprof" "$pprof/debug/pprof/profile?seconds=15"
-			curl -sS -o "$PROFILE/$scenario.allocs.pprof" "$pprof/debug/pprof/allocs"
-			curl -sS -o "$PROFILE/$scenario.heap.pprof" "$pprof/debug/pprof/heap"
 		) &
 		run_wrk "$scenario" 20s >"$PROFILE/$scenario.run.txt"
 		wait $!
+		curl -sS -o "$PROFILE/$scenario.allocs.pprof" "$pprof/debug/pprof/allocs?gc=1"
+		curl -sS -o "$PROFILE/$scenario.heap.pprof" "$pprof/debug/pprof/heap"
 		grep '^gc ' "$data/stderr" >"$PROFILE/gctrace.txt" || true
 	fi
 done
