@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -72,7 +73,7 @@ func (c *captureJournal) Append(_ context.Context, recs ...intercept.Record) (ui
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, r := range recs {
-		c.data = append(c.data, r.Data)
+		c.data = append(c.data, slices.Clone(r.Data)) // Append's callers reuse Data
 	}
 	return uint64(len(c.data)), nil
 }

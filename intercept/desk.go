@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -93,9 +94,10 @@ func (d *Desk) IngestChecked(ctx context.Context, lines [][]byte, check func(*Ev
 	recs := make([]Record, 0, len(lines)+1) // the decided records and the audit entry
 	fresh := make([]*Decision, 0, len(lines))
 	events := make([]*Event, 0, len(lines))
-	batch := map[string]bool{}                 // ids decided in this batch: journaled with it
-	buf := make([]byte, 0, recordsSize(lines)) // the decided records, end to end
-	ends := make([]int, 0, len(lines))         // where each ends in buf
+	batch := map[string]bool{} // ids decided in this batch: journaled with it
+	bp := recordBufs.Get().(*[]byte)
+	buf := slices.Grow((*bp)[:0], recordsSize(lines)) // the decided records, end to end
+	ends := make([]int, 0, len(lines))                // where each ends in buf
 	for i, line := range lines {
 		res[i].Line = i + 1
 		ev, err := d.dec.Decode(line)
@@ -153,7 +155,12 @@ func (d *Desk) IngestChecked(ctx context.Context, lines [][]byte, check func(*Ev
 		buf = a.AppendJSON(buf)
 		recs = append(recs, Record{Type: RecAudit, Data: buf[start:len(buf):len(buf)]})
 	}
-	if _, err := d.j.Append(ctx, recs...); err != nil {
+	_, err := d.j.Append(ctx, recs...)
+	if cap(buf) <= maxPooledRecords {
+		*bp = buf[:0] // the journal keeps no reference once Append returns
+		recordBufs.Put(bp)
+	}
+	if err != nil {
 		d.abandon(fresh)
 		return nil, fmt.Errorf("ingest: %w", err)
 	}
@@ -177,6 +184,13 @@ func auditDetail(lines, refused, fresh int) string {
 	t = append(t, " refused"...)
 	return string(t)
 }
+
+// recordBufs recycles the buffers a feed post's records are encoded into (about 1 KB
+// per event): a journal copies what it is given, so the buffer is free again once
+// Append returns. Buffers past maxPooledRecords (a batch of big reports) are let go.
+var recordBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledRecords = 32 << 20
 
 // recordsSize guesses the bytes of the decided records for lines: an event comes back
 // re-encoded at about its own size, and a decision that matched nothing is ~300 bytes.

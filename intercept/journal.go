@@ -32,7 +32,8 @@ type Record struct {
 // Journal keeps records durably, in order. analytics.Journal implements it.
 type Journal interface {
 	// Append makes recs durable (their Type and Data) and returns the seq of the
-	// last. On error nothing may be acknowledged; the error wraps the cause.
+	// last. On error nothing may be acknowledged; the error wraps the cause. It keeps
+	// no reference to a record's Data once it returns: the caller reuses the bytes.
 	Append(ctx context.Context, recs ...Record) (uint64, error)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -54,7 +55,7 @@ func (j *fakeJournal) Append(ctx context.Context, recs ...intercept.Record) (uin
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for _, r := range recs {
-		r.Seq, r.At = uint64(len(j.recs)+1), j.clock.now()
+		r.Seq, r.At, r.Data = uint64(len(j.recs)+1), j.clock.now(), slices.Clone(r.Data)
 		j.recs = append(j.recs, r)
 	}
 	return uint64(len(j.recs)), nil

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -120,7 +122,7 @@ func (s *Server) postEvents(c *fiber.Ctx) error {
 			s.stats.decided(r.Decision)
 		}
 	}
-	return sendJSON(c, out.appendJSON(make([]byte, 0, 64+len(res)*resultSize)))
+	return sendJSON(c, 64+len(res)*resultSize, out.appendJSON)
 }
 
 // resultSize is about the encoded size of one result: most are green decisions of
@@ -150,10 +152,23 @@ func (r *batchResponse) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-// sendJSON answers with body, JSON already encoded, as c.JSON would.
-func sendJSON(c *fiber.Ctx, body []byte) error {
+// bodies recycles the buffers answers are encoded into: sendJSON copies the answer
+// into the response, whose own buffer fasthttp recycles.
+var bodies = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledBody = 16 << 20
+
+// sendJSON answers with the JSON encode appends (about size bytes), as c.JSON would.
+func sendJSON(c *fiber.Ctx, size int, encode func([]byte) []byte) error {
+	bp := bodies.Get().(*[]byte)
+	b := encode(slices.Grow((*bp)[:0], size))
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-	return c.Send(body)
+	c.Response().SetBody(b) // copies: b is reused
+	if cap(b) <= maxPooledBody {
+		*bp = b[:0]
+		bodies.Put(bp)
+	}
+	return nil
 }
 
 func (s *Server) postDecide(c *fiber.Ctx) error {
@@ -165,5 +180,5 @@ func (s *Server) postDecide(c *fiber.Ctx) error {
 		return err
 	}
 	s.stats.decided(res[0].Decision)
-	return sendJSON(c, res[0].Decision.AppendJSON(make([]byte, 0, 512)))
+	return sendJSON(c, 512, res[0].Decision.AppendJSON)
 }

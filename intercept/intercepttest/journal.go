@@ -3,6 +3,7 @@ package intercepttest
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -32,7 +33,7 @@ func (j *Journal) Append(ctx context.Context, recs ...intercept.Record) (uint64,
 		now = j.Now
 	}
 	for _, r := range recs {
-		r.Seq, r.At = uint64(len(j.records)+1), now()
+		r.Seq, r.At, r.Data = uint64(len(j.records)+1), now(), slices.Clone(r.Data)
 		j.records = append(j.records, r)
 	}
 	return uint64(len(j.records)), nil
