@@ -32,7 +32,7 @@
 #                (lanjie --pprof on loopback); read them with `go tool pprof`; that
 #                run's own allocations: pprof -base dir/S.allocs-before.pprof dir/S.allocs.pprof
 # lanjie runs with its defaults (GOGC 400 through --gc-percent, no GOMEMLIMIT unless
-# exported) and GODEBUG=gctrace=1, for the live heap in the summary.
+# exported; LANJIE_* settings and GOMAXPROCS exported pass through) and GODEBUG=gctrace=1, for the live heap in the summary.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -352,6 +352,7 @@ for scenario in $SCENARIOS; do
 done
 # Memory: peak RSS, and the live heap the last collection left (GODEBUG=gctrace=1 lines,
 # "gc N @...: ... A->B->C MB": C is live). GOGC is lanjie's --gc-percent (default 400).
+echo "lanjie runtime: $(grep -o 'msg=runtime .*' "$data/stderr" | head -n1 | cut -d' ' -f2-)"
 echo "lanjie memory: peak RSS $(awk '/^VmHWM/ { printf "%.0f MiB", $2 / 1024 }' "/proc/$pid/status"), live heap after the last GC $(grep '^gc ' "$data/stderr" | tail -n1 | grep -o '[0-9]*->[0-9]*->[0-9]* MB' | awk -F'->' '{ print $3 }'), $(grep -c '^gc ' "$data/stderr") collections"
 echo "decisions by level: $(curl -fsS "$base/metrics" | awk '/^lanjie_decisions_total\{/ { split($1, q, "\""); n[q[2]] = $2; t += $2 } END { for (l in n) printf "%s %d (%.2f%%) ", l, n[l], 100 * n[l] / (t ? t : 1) }')"
 echo

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -228,6 +229,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		m.log.Info("pprof_serving", "addr", addr)
 	}
+	m.log.Info("runtime", "procs", runtime.GOMAXPROCS(0), "cpus", runtime.NumCPU(), "gc_percent", m.cfg.GCPercent)
 	errc := make(chan error, 1)
 	go func() { errc <- m.server.Serve(m.ln) }()
 	if m.cfg.Demo {
