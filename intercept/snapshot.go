@@ -147,14 +147,7 @@ func (e *Engine) WriteSnapshot(w io.Writer, h SnapshotHeader) error {
 		}
 	}
 	var refs []snapRef
-	for i := range e.st.refs.slots {
-		mu := &e.st.refs.mu[i/1024]
-		mu.Lock()
-		if s := e.st.refs.slots[i]; s.seq != 0 {
-			refs = append(refs, snapRef{s.seq, s.id})
-		}
-		mu.Unlock()
-	}
+	e.st.refs.each(func(seq uint64, id string) { refs = append(refs, snapRef{seq, id}) })
 	if err := put(snapChunk{Kind: "refs", Refs: refs}); err != nil {
 		return err
 	}
@@ -229,7 +222,7 @@ func (e *Engine) ReadSnapshot(r io.Reader) (SnapshotHeader, error) {
 		case "refs":
 			r := e.st.refs
 			for _, ref := range c.Refs {
-				r.slots[ref.Seq%uint64(len(r.slots))] = refSlot{seq: ref.Seq, id: ref.ID}
+				r.set(ref.Seq, ref.ID)
 				if ref.Seq > r.seq.Load() {
 					r.seq.Store(ref.Seq)
 				}

@@ -1,6 +1,7 @@
 package intercept
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -256,41 +257,96 @@ outer:
 
 // refs keeps the event ids behind contact marks (a mark holds only a sequence number)
 // in a fixed ring: an id is found as long as fewer than len(slots) contacts came since.
+// The ring has millions of slots, so they hold the ids inline rather than as strings:
+// a ring of strings was millions of pointers for every collection to follow. The rare
+// id longer than refInline bytes is kept in its group's side map.
 type refs struct {
-	seq   atomic.Uint64
-	slots []refSlot
-	mu    []sync.Mutex // one lock per 1024 slots
+	seq    atomic.Uint64
+	slots  []refSlot
+	groups []refGroup // one per refGroupSize slots
 }
+
+const (
+	refInline    = 55 // a slot is 64 bytes
+	refLong      = 0xff
+	refGroupSize = 1024
+)
 
 type refSlot struct {
 	seq uint64
-	id  string
+	n   uint8 // bytes of id in use, or refLong
+	id  [refInline]byte
+}
+
+type refGroup struct {
+	mu   sync.Mutex
+	long map[uint64]string // ids of more than refInline bytes, by seq
 }
 
 func newRefs(n int) *refs {
-	n = max(n, 1024)
-	return &refs{slots: make([]refSlot, n), mu: make([]sync.Mutex, (n+1023)/1024)}
+	n = max(n, refGroupSize)
+	return &refs{slots: make([]refSlot, n), groups: make([]refGroup, (n+refGroupSize-1)/refGroupSize)}
 }
 
-// put stores id, which must not be a view of a reusable buffer, and returns its
-// sequence number.
+// put stores id and returns its sequence number.
 func (r *refs) put(id string) int64 {
 	s := r.seq.Add(1)
-	i := s % uint64(len(r.slots))
-	mu := &r.mu[i/1024]
-	mu.Lock()
-	r.slots[i] = refSlot{seq: s, id: id}
-	mu.Unlock()
+	r.set(s, id)
 	return int64(s)
 }
 
+// set stores id under seq in its slot, replacing what the slot held.
+func (r *refs) set(seq uint64, id string) {
+	i := seq % uint64(len(r.slots))
+	g := &r.groups[i/refGroupSize]
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	sl := &r.slots[i]
+	if sl.n == refLong {
+		delete(g.long, sl.seq)
+	}
+	sl.seq = seq
+	if len(id) <= refInline {
+		sl.n = uint8(copy(sl.id[:], id))
+		return
+	}
+	sl.n = refLong
+	if g.long == nil {
+		g.long = map[uint64]string{}
+	}
+	g.long[seq] = strings.Clone(id)
+}
+
+// get returns the id stored under seq, or "" once its slot was reused.
 func (r *refs) get(seq int64) string {
 	i := uint64(seq) % uint64(len(r.slots))
-	mu := &r.mu[i/1024]
-	mu.Lock()
-	defer mu.Unlock()
-	if r.slots[i].seq != uint64(seq) {
+	g := &r.groups[i/refGroupSize]
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return r.idLocked(i, uint64(seq))
+}
+
+func (r *refs) idLocked(i, seq uint64) string {
+	sl := &r.slots[i]
+	switch {
+	case sl.seq != seq || seq == 0:
 		return ""
+	case sl.n == refLong:
+		return r.groups[i/refGroupSize].long[seq]
 	}
-	return r.slots[i].id
+	return string(sl.id[:sl.n])
+}
+
+// each calls f with every id held, group by group under the group's lock.
+func (r *refs) each(f func(seq uint64, id string)) {
+	for gi := range r.groups {
+		g := &r.groups[gi]
+		g.mu.Lock()
+		for i := gi * refGroupSize; i < min(len(r.slots), (gi+1)*refGroupSize); i++ {
+			if seq := r.slots[i].seq; seq != 0 {
+				f(seq, r.idLocked(uint64(i), seq))
+			}
+		}
+		g.mu.Unlock()
+	}
 }

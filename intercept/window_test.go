@@ -2,6 +2,7 @@ package intercept
 
 import (
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -366,5 +367,37 @@ func TestWindowSpillsAndReusesChunks(t *testing.T) {
 	}
 	if diff := cmp.Diff(rangeInt64(1, 10), ats(w.marks(k[39], 0, 100, nil))); diff != "" {
 		t.Errorf("last key (-want +got):\n%s", diff)
+	}
+}
+
+func TestRefsInlineAndLong(t *testing.T) {
+	r := newRefs(1) // one group of refGroupSize slots
+	short, exact, long := "CMCC/c-1", strings.Repeat("x", refInline), "CMCC/"+strings.Repeat("0123456789", 6)
+	s1, s2, s3 := r.put(short), r.put(exact), r.put(long)
+	for seq, want := range map[int64]string{s1: short, s2: exact, s3: long, 0: "", s3 + 1: ""} {
+		if got := r.get(seq); got != want {
+			t.Errorf("get(%d) = %q, want %q", seq, got, want)
+		}
+	}
+	got := map[uint64]string{}
+	r.each(func(seq uint64, id string) { got[seq] = id })
+	if diff := cmp.Diff(map[uint64]string{uint64(s1): short, uint64(s2): exact, uint64(s3): long}, got); diff != "" {
+		t.Errorf("each (-want +got):\n%s", diff)
+	}
+	// A full turn of the ring reuses every slot: old ids are gone, and the long id's
+	// side entry with them.
+	for range refGroupSize {
+		r.put("c-new")
+	}
+	if got := r.get(s3); got != "" {
+		t.Errorf("get(%d) after the ring turned = %q, want \"\"", s3, got)
+	}
+	if n := len(r.groups[0].long); n != 0 {
+		t.Errorf("%d long ids kept after their slots were reused", n)
+	}
+	// Restoring puts an id back under its own seq.
+	r.set(uint64(s3), long)
+	if got := r.get(s3); got != long {
+		t.Errorf("after set, get(%d) = %q, want the long id", s3, got)
 	}
 }
