@@ -27,11 +27,19 @@ type Book struct {
 	eventCase map[string]string // event id -> the case it belongs to
 	appeals   map[string]*Appeal
 	appealIDs []string
+
+	// The clock's work without a scan of every order: onAccount finds the other
+	// stops and freezes on an account, checks holds each live order at the time the
+	// clock next moves it (its deadline, its term), checkAt which entry is current.
+	onAccount map[string][]string
+	checks    checkHeap
+	checkAt   map[string]int64
 }
 
 func newBook(s OrderSettings, st *State, newID func(string) string) *Book {
 	return &Book{set: s, st: st, newID: newID, orders: map[string]*Order{}, stopsOf: map[string][]string{},
-		lastOn: map[string]string{}, cases: map[string]*Case{}, eventCase: map[string]string{}, appeals: map[string]*Appeal{}}
+		lastOn: map[string]string{}, cases: map[string]*Case{}, eventCase: map[string]string{}, appeals: map[string]*Appeal{},
+		onAccount: map[string][]string{}, checkAt: map[string]int64{}}
 }
 
 // claimStop puts a stop-payment in force on account: the order in force already,
@@ -179,6 +187,10 @@ func (b *Book) create(o *Order) {
 	b.orders[o.ID] = o
 	b.ids = append(b.ids, o.ID)
 	b.lastOn[o.Target()] = o.ID
+	if o.Type == ActStopPayment || o.Type == ActFreeze {
+		b.onAccount[o.Account] = append(b.onAccount[o.Account], o.ID)
+	}
+	b.watch(o)
 }
 
 func idsOf(os []Order) []string {

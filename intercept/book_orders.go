@@ -1,6 +1,7 @@
 package intercept
 
 import (
+	"container/heap"
 	"fmt"
 	"slices"
 	"strings"
@@ -165,6 +166,7 @@ func (b *Book) apply(s OrderStatus) {
 	}
 	o.History = append(o.History, s)
 	o.Status = s.Status
+	defer b.watch(o)
 	switch s.Status {
 	case StatusExecuted:
 		o.Expires = s.Expires
@@ -219,8 +221,8 @@ func (b *Book) unclaimLocked(o *Order) {
 		b.st.profiles.Invalidate(o.Account)
 		// Another stop or freeze still binding the account holds it again (a second
 		// freeze lifted while the first stands).
-		for _, id := range b.ids {
-			if x := b.orders[id]; x != o && x.Account == o.Account && (x.Type == ActStopPayment || x.Type == ActFreeze) && x.Live() {
+		for _, id := range b.onAccount[o.Account] {
+			if x := b.orders[id]; x != o && x.Live() {
 				b.st.stops.set(x.Account, x.ID)
 			}
 		}
@@ -234,25 +236,92 @@ func (b *Book) unclaimLocked(o *Order) {
 // due returns the records the clock calls for at now: pending orders past their
 // deadline become overdue, executed ones past their term expire.
 func (b *Book) due(now time.Time) []OrderStatus {
-	b.mu.RLock()
-	defer b.mu.RUnlock()
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	var out []OrderStatus
-	for _, id := range b.ids {
-		o := b.orders[id]
-		switch {
-		case (o.Status == StatusPending || o.Status == StatusSent) && !o.Deadline.IsZero() && now.After(o.Deadline):
-			out = append(out, o.status(StatusOverdue, now, "system"))
-		case o.Status == StatusExecuted && !o.Expires.IsZero() && now.After(o.Expires):
-			out = append(out, o.status(StatusExpired, now, "system"))
-		case o.Status == StatusOverdue && o.Type == ActStopPayment && now.After(o.Created.Add(b.set.StopTerm)):
-			// A stop the bank never executed lapses after its term, as if executed at once.
-			out = append(out, o.status(StatusExpired, now, "system"))
+	var again []check
+	for len(b.checks) > 0 && b.checks[0].at < now.UnixNano() {
+		c := heap.Pop(&b.checks).(check)
+		o := b.orders[c.id]
+		if o == nil || b.checkAt[c.id] != c.at {
+			continue // moved or pruned since: a later entry, if any, is current
 		}
+		if s, ok := b.transition(o, now); ok {
+			s.Reason, s.Reference = "", ""
+			out = append(out, s)
+			// Checked again until the record is applied (which schedules the order
+			// anew): a sweep whose journal append fails loses nothing.
+			again = append(again, c)
+			continue
+		}
+		delete(b.checkAt, c.id)
 	}
-	for i := range out {
-		out[i].Reason, out[i].Reference = "", ""
+	for _, c := range again {
+		heap.Push(&b.checks, c)
 	}
 	return out
+}
+
+// transition is the record the clock calls for on o at now, if any.
+func (b *Book) transition(o *Order, now time.Time) (OrderStatus, bool) {
+	switch {
+	case (o.Status == StatusPending || o.Status == StatusSent) && !o.Deadline.IsZero() && now.After(o.Deadline):
+		return o.status(StatusOverdue, now, "system"), true
+	case o.Status == StatusExecuted && !o.Expires.IsZero() && now.After(o.Expires):
+		return o.status(StatusExpired, now, "system"), true
+	case o.Status == StatusOverdue && o.Type == ActStopPayment && now.After(o.Created.Add(b.set.StopTerm)):
+		// A stop the bank never executed lapses after its term, as if executed at once.
+		return o.status(StatusExpired, now, "system"), true
+	}
+	return OrderStatus{}, false
+}
+
+// nextCheck is when the clock next moves o (transition's times), zero if never.
+func (b *Book) nextCheck(o *Order) time.Time {
+	switch {
+	case o.Status == StatusPending || o.Status == StatusSent:
+		return o.Deadline
+	case o.Status == StatusExecuted:
+		return o.Expires
+	case o.Status == StatusOverdue && o.Type == ActStopPayment:
+		return o.Created.Add(b.set.StopTerm)
+	}
+	return time.Time{}
+}
+
+// watch schedules o's next check, once per time.
+func (b *Book) watch(o *Order) {
+	t := b.nextCheck(o)
+	if t.IsZero() {
+		delete(b.checkAt, o.ID)
+		return
+	}
+	at := t.UnixNano()
+	if old, ok := b.checkAt[o.ID]; ok && old == at {
+		return
+	}
+	b.checkAt[o.ID] = at
+	heap.Push(&b.checks, check{at, o.ID})
+}
+
+// check is one order's entry in the clock's heap.
+type check struct {
+	at int64 // unix ns
+	id string
+}
+
+type checkHeap []check
+
+func (h checkHeap) Len() int           { return len(h) }
+func (h checkHeap) Less(i, j int) bool { return h[i].at < h[j].at }
+func (h checkHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *checkHeap) Push(x any)        { *h = append(*h, x.(check)) }
+func (h *checkHeap) Pop() any {
+	old := *h
+	c := old[len(old)-1]
+	old[len(old)-1] = check{}
+	*h = old[:len(old)-1]
+	return c
 }
 
 // prune forgets what is over and older than before: orders rejected, released,
@@ -277,8 +346,14 @@ func (b *Book) prune(before time.Time) (orders, cases int) {
 			continue
 		}
 		delete(b.orders, id)
+		delete(b.checkAt, id)
 		if b.lastOn[o.Target()] == id {
 			delete(b.lastOn, o.Target())
+		}
+		if ids := slices.DeleteFunc(b.onAccount[o.Account], func(x string) bool { return x == id }); len(ids) > 0 {
+			b.onAccount[o.Account] = ids
+		} else {
+			delete(b.onAccount, o.Account)
 		}
 		orders++
 	}

@@ -24,6 +24,7 @@ type Desk struct {
 	now    func() time.Time
 	notify Notifier
 	opsMu  sync.Mutex // orders, cases and appeals change one at a time: plan, journal, apply
+	pruned time.Time  // when Sweep last pruned the book (under opsMu)
 }
 
 // Notifier hears of orders the org must act on: event is "order.pending" (a new

@@ -238,16 +238,25 @@ func (b *Book) abandonStop(account, id string) {
 	}
 }
 
+// pruneEvery spaces Sweep's pruning of the book.
+const pruneEvery = time.Hour
+
 // Sweep moves orders the clock has caught up with: pending past their deadline to
 // overdue (raised on the desk), executed past their term to expired (lifting them);
-// and forgets orders and cases over for OrderSettings.Keep. A job calls it every
-// minute; it returns the records it applied.
+// and, at most once per pruneEvery, forgets orders and cases over for
+// OrderSettings.Keep. A job calls it every --sweep-every; it returns the records it
+// applied. The moves cost the orders moved, not the size of the book.
 func (d *Desk) Sweep(ctx context.Context) ([]OrderStatus, error) {
 	d.opsMu.Lock()
 	defer d.opsMu.Unlock()
 	now := d.now()
-	if o, c := d.eng.book.prune(now.Add(-d.eng.book.set.Keep)); o+c > 0 {
-		d.log.InfoContext(ctx, "book_pruned", "orders", o, "cases", c)
+	// Pruning scans the whole book under its lock, so it runs at most once per
+	// pruneEvery; what it forgets is already Keep (a month) old.
+	if now.Sub(d.pruned) >= pruneEvery || now.Before(d.pruned) {
+		d.pruned = now
+		if o, c := d.eng.book.prune(now.Add(-d.eng.book.set.Keep)); o+c > 0 {
+			d.log.InfoContext(ctx, "book_pruned", "orders", o, "cases", c)
+		}
 	}
 	recs := d.eng.book.due(now)
 	if len(recs) == 0 {
