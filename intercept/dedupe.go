@@ -3,43 +3,57 @@ package intercept
 import (
 	"context"
 	"fmt"
+	"math/bits"
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 )
 
 // seen remembers the decisions of the latest event ids so that an event sent twice is
 // answered with its first decision. It is bounded: the oldest ids are forgotten first.
 // A duplicate that arrives while the first is still being decided waits for it.
 type seen struct {
-	shards   [64]seenShard
-	perShard int
+	shards [64]seenShard
+	ways   int // ways of each bucket in use: seenWays, fewer for a tiny table
 }
 
-// Keys are 64-bit hashes of the ids, so the maps hold no strings for the collector
-// to scan; a hash shared by two ids (about one chance in 10^8 at a million ids) is
-// caught by comparing the stored id, and the newer id then simply replaces the older.
+// The table is a fixed array of buckets of seenWays ids each, allocated once and
+// pointer-free. Keys are 64-bit hashes of the ids, so it holds no strings for the
+// collector to scan; a hash shared by two ids (about one chance in 10^8 at a million
+// ids) is caught by comparing the stored id, and the newer id then simply takes the
+// older's way. A full bucket forgets its oldest id to make room (a FIFO per bucket).
 //
-// Each remembered id has a place in the shard's FIFO until it is evicted. A decision
-// that matched nothing (most of them) is kept, once complete, as a plainDecision at
-// that place in a pointer-free array the collector never looks into; the others (in
-// flight, or with matches, actions, errors or a case) are kept whole, by place in
-// whole (an array of pointers, mostly nil, so the collector has little to do). Kept
-// whole, a million decisions were most of the collector's work over the engine's
-// heap (0.76 of 0.94 s per cycle in BenchmarkDecide's world). The index maps a hash
-// to its place, with richBit set when the decision is kept whole, so a lookup costs
-// what it cost when the map held pointers to decisions.
+// A decision that matched nothing (most of them) is kept, once complete, as a
+// plainDecision in its way, which the collector never looks into; the others (in
+// flight, or with matches, actions, errors or a case) are kept whole, by way in
+// whole (an array of pointers, mostly nil, so the collector has little to do), with
+// the way's rich bit set. Kept whole, a million decisions were most of the
+// collector's work over the engine's heap (0.76 of 0.94 s per cycle in
+// BenchmarkDecide's world). A lookup reads the bucket's first cache line and then the
+// way it found: where a Go map index, a FIFO and an eviction cost four to six cache
+// misses per claim, the bucket costs two.
 type seenShard struct {
-	mu    sync.Mutex
-	cond  sync.Cond
-	idx   map[uint64]uint32 // hash -> place in fifo, | richBit
-	fifo  []uint64          // hashes in arrival order; when full, fifo[pos] is the oldest
-	whole []*Decision       // by place: decisions not (yet) plain
-	plain []plainDecision   // by place
-	pos   int
+	mu      sync.Mutex
+	cond    sync.Cond
+	buckets []seenBucket
+	whole   []*Decision // by bucket*seenWays+way: decisions not (yet) plain
 }
 
-const richBit = 1 << 31
+// seenWays is how many ids share a bucket.
+const seenWays = 7
+
+// seenBucket is one set of the table: its ids' hashes on the first cache line, their
+// plain decisions after it; 576 bytes, nine cache lines.
+type seenBucket struct {
+	hashes [seenWays]uint64
+	n      uint8 // ways in use
+	hand   uint8 // when the bucket is full, its oldest way: the next to go
+	rich   uint8 // bit w: way w's decision is in whole, not plain
+	_      [5]byte
+	plain  [seenWays]plainDecision
+	_      [8]byte
+}
 
 // plainDecision is a complete decision with nothing matched, shadowed, failed or
 // done: everything a duplicate needs to get it back. It is 72 bytes.
@@ -97,27 +111,55 @@ func (p *plainDecision) decision() *Decision {
 }
 
 func newSeen(size int) *seen {
-	s := &seen{perShard: max(size/64, 1)}
+	per := max(size/64, 1) // ids per shard
+	s := &seen{ways: min(per, seenWays)}
+	nb := (per + s.ways - 1) / s.ways
+	table := hugeSlice[seenBucket](nb * 64)
 	for i := range s.shards {
 		sh := &s.shards[i]
-		sh.idx = make(map[uint64]uint32)
+		sh.buckets = table[i*nb : (i+1)*nb : (i+1)*nb]
+		sh.whole = make([]*Decision, nb*seenWays)
 		sh.cond.L = &sh.mu
 	}
 	return s
 }
 
-// find returns what the shard holds for id: a decision kept whole, or the place of
-// a plain one; neither when it holds nothing for id.
-func (sh *seenShard) find(h uint64, id string) (d *Decision, p *plainDecision) {
-	v, ok := sh.idx[h]
+// locate returns the shard and bucket of hash h.
+func (s *seen) locate(h uint64) (*seenShard, int) {
+	sh := &s.shards[h%64]
+	b, _ := bits.Mul64(h, uint64(len(sh.buckets))) // the high bits, unlike the shard's
+	return sh, int(b)
+}
+
+// prefetch starts loading the first cache line of id's bucket.
+func (s *seen) prefetch(id string) {
+	sh, bi := s.locate(hashString(id))
+	prefetch(unsafe.Pointer(&sh.buckets[bi]))
+}
+
+// way returns the way of bucket b holding hash h, or -1.
+func (b *seenBucket) way(h uint64) int {
+	for i := range int(b.n) {
+		if b.hashes[i] == h {
+			return i
+		}
+	}
+	return -1
+}
+
+// find returns what bucket bi holds for id: a decision kept whole, or a plain one;
+// neither when it holds nothing for id.
+func (sh *seenShard) find(bi int, h uint64, id string) (d *Decision, p *plainDecision) {
+	b := &sh.buckets[bi]
+	i := b.way(h)
 	switch {
-	case !ok:
-	case v&richBit != 0:
-		if d := sh.whole[v&^richBit]; d.EventID == id {
+	case i < 0:
+	case b.rich&(1<<i) != 0:
+		if d := sh.whole[bi*seenWays+i]; d.EventID == id {
 			return d, nil
 		}
-	case sh.plain[v].is(id):
-		return nil, &sh.plain[v]
+	case b.plain[i].is(id):
+		return nil, &b.plain[i]
 	}
 	return nil, nil
 }
@@ -126,11 +168,11 @@ func (sh *seenShard) find(h uint64, id string) (d *Decision, p *plainDecision) {
 // or the first decision for id, complete, and false.
 func (s *seen) claim(id string) (*Decision, bool) {
 	h := hashString(id)
-	sh := &s.shards[h%64]
+	sh, bi := s.locate(h)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	for {
-		d, p := sh.find(h, id)
+		d, p := sh.find(bi, h, id)
 		if p != nil && p.flags&plainAbandoned == 0 {
 			return p.decision(), false
 		}
@@ -146,29 +188,22 @@ func (s *seen) claim(id string) (*Decision, bool) {
 		// The first attempt failed: claim the id afresh (the loop sees it gone).
 	}
 	d := &Decision{EventID: strings.Clone(id)} // the caller's id may live in a request buffer
-	if v, ok := sh.idx[h]; ok {
-		// A hash collision, or an abandoned plain decision: the id takes the place.
-		sh.idx[h] = v | richBit
-		sh.whole[v&^richBit] = d
-		return d, true
-	}
-	at := len(sh.fifo)
-	if at < s.perShard {
-		sh.fifo = append(sh.fifo, h)
-		sh.whole = append(sh.whole, nil)
-		sh.plain = append(sh.plain, plainDecision{})
-	} else {
+	b := &sh.buckets[bi]
+	i := b.way(h)
+	switch {
+	case i >= 0:
+		// A hash collision, or an abandoned plain decision: the id takes the way.
+	case int(b.n) < s.ways:
+		i = int(b.n)
+		b.n++
+	default:
 		// Waiters hold the decision itself, so even one still in flight can go.
-		at = sh.pos
-		if old := sh.fifo[at]; sh.idx[old]&^richBit == uint32(at) {
-			// (An id abandoned and claimed again has a newer place: it stays.)
-			delete(sh.idx, old)
-		}
-		sh.fifo[at] = h
-		sh.pos = (sh.pos + 1) % s.perShard
+		i = int(b.hand)
+		b.hand = uint8((i + 1) % s.ways)
 	}
-	sh.idx[h] = uint32(at) | richBit
-	sh.whole[at] = d
+	b.hashes[i] = h
+	b.rich |= 1 << i
+	sh.whole[bi*seenWays+i] = d
 	return d, true
 }
 
@@ -176,12 +211,10 @@ func (s *seen) claim(id string) (*Decision, bool) {
 // claim the id afresh.
 func (s *seen) abandon(d *Decision) {
 	h := hashString(d.EventID)
-	sh := &s.shards[h%64]
+	sh, bi := s.locate(h)
 	sh.mu.Lock()
-	if cur, p := sh.find(h, d.EventID); cur == d {
-		sh.whole[sh.idx[h]&^richBit] = nil
-		delete(sh.idx, h)
-		// Its place in fifo stays until its turn comes; nothing points at it.
+	if cur, p := sh.find(bi, h, d.EventID); cur == d {
+		sh.forget(bi, sh.buckets[bi].way(h))
 	} else if p != nil && p.flags&plainJournaled == 0 {
 		// Kept as abandoned, not forgotten: a duplicate waiting for it to be
 		// journaled must learn that it never will be.
@@ -192,13 +225,39 @@ func (s *seen) abandon(d *Decision) {
 	sh.cond.Broadcast()
 }
 
+// forget empties way i of bucket bi, keeping the others in age order.
+func (sh *seenShard) forget(bi, i int) {
+	b := &sh.buckets[bi]
+	n := int(b.n)
+	// Age order is hand, hand+1, ... when full, 0, 1, ... otherwise: rotate the
+	// bucket to start at 0, then close the gap.
+	order := make([]int, 0, seenWays)
+	for k := range n {
+		if w := (int(b.hand) + k) % n; w != i {
+			order = append(order, w)
+		}
+	}
+	old := *b
+	whole := [seenWays]*Decision{}
+	copy(whole[:], sh.whole[bi*seenWays:bi*seenWays+seenWays])
+	b.n, b.hand, b.rich = uint8(len(order)), 0, 0
+	for to, from := range order {
+		b.hashes[to], b.plain[to] = old.hashes[from], old.plain[from]
+		b.rich |= (old.rich >> from & 1) << to
+		sh.whole[bi*seenWays+to] = whole[from]
+	}
+	for to := len(order); to < seenWays; to++ {
+		sh.whole[bi*seenWays+to] = nil
+	}
+}
+
 // durable marks d's journal record durable.
 func (s *seen) durable(d *Decision) {
 	h := hashString(d.EventID)
-	sh := &s.shards[h%64]
+	sh, bi := s.locate(h)
 	sh.mu.Lock()
 	d.journaled = true
-	if _, p := sh.find(h, d.EventID); p != nil {
+	if _, p := sh.find(bi, h, d.EventID); p != nil {
 		p.flags |= plainJournaled
 	}
 	sh.mu.Unlock()
@@ -209,11 +268,11 @@ func (s *seen) durable(d *Decision) {
 // long ago and counts as durable.
 func (s *seen) waitDurable(ctx context.Context, id string) (bool, error) {
 	h := hashString(id)
-	sh := &s.shards[h%64]
+	sh, bi := s.locate(h)
 	for {
 		sh.mu.Lock()
 		abandoned, journaled := false, true
-		if d, p := sh.find(h, id); d != nil {
+		if d, p := sh.find(bi, h, id); d != nil {
 			abandoned, journaled = d.abandoned, d.journaled
 		} else if p != nil {
 			abandoned, journaled = p.flags&plainAbandoned != 0, p.flags&plainJournaled != 0
@@ -239,37 +298,38 @@ func (s *seen) waitDurable(ctx context.Context, id string) (bool, error) {
 // duplicate waiting for it.
 func (s *seen) done(d *Decision) {
 	h := hashString(d.EventID)
-	sh := &s.shards[h%64]
+	sh, bi := s.locate(h)
 	sh.mu.Lock()
 	d.ready = true
-	if v, ok := sh.idx[h]; ok && v&richBit != 0 && sh.whole[v&^richBit] == d {
+	b := &sh.buckets[bi]
+	if i := b.way(h); i >= 0 && b.rich&(1<<i) != 0 && sh.whole[bi*seenWays+i] == d {
 		if p, ok := toPlain(d); ok {
-			at := v &^ richBit
-			sh.plain[at], sh.whole[at] = p, nil
-			sh.idx[h] = at
+			b.plain[i], sh.whole[bi*seenWays+i] = p, nil
+			b.rich &^= 1 << i
 		}
 	}
 	sh.mu.Unlock()
 	sh.cond.Broadcast()
 }
 
-// each calls fn with every complete decision of one shard, oldest first.
+// each calls fn with every complete decision of one shard, each bucket's oldest first.
 func (s *seen) each(shard int, fn func(d *Decision)) {
 	sh := &s.shards[shard]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	for k := range len(sh.fifo) {
-		at := (sh.pos + k) % len(sh.fifo)
-		h := sh.fifo[at]
-		v, ok := sh.idx[h]
-		switch {
-		case !ok || v&^richBit != uint32(at):
-		case v&richBit != 0:
-			if d := sh.whole[at]; d.ready && !d.abandoned {
-				fn(d)
+	for bi := range sh.buckets {
+		b := &sh.buckets[bi]
+		n := int(b.n)
+		for k := range n {
+			i := (int(b.hand) + k) % n
+			switch {
+			case b.rich&(1<<i) != 0:
+				if d := sh.whole[bi*seenWays+i]; d.ready && !d.abandoned {
+					fn(d)
+				}
+			case b.plain[i].flags&plainAbandoned == 0:
+				fn(b.plain[i].decision())
 			}
-		case sh.plain[at].flags&plainAbandoned == 0:
-			fn(sh.plain[at].decision())
 		}
 	}
 }

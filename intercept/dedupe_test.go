@@ -38,16 +38,33 @@ func waitBlockedIn(t *testing.T, fn string) {
 	}
 }
 
-// sameSeenShard returns n ids that fall in one seen shard.
-func sameSeenShard(n int) []string {
+// sameSeenBucket returns n ids that fall in one bucket of s.
+func sameSeenBucket(s *seen, n int) []string {
 	var ids []string
+	sh0, b0 := s.locate(hashString("ev-0"))
 	for i := 0; len(ids) < n; i++ {
 		id := fmt.Sprintf("ev-%d", i)
-		if hashString(id)%64 == hashString("ev-0")%64 {
+		if sh, b := s.locate(hashString(id)); sh == sh0 && b == b0 {
 			ids = append(ids, id)
 		}
 	}
 	return ids
+}
+
+// wayOf returns the bucket and way holding id (way -1 when none), and whether the
+// way's decision is kept whole.
+func (s *seen) wayOf(id string) (sh *seenShard, bi, way int, rich bool) {
+	h := hashString(id)
+	sh, bi = s.locate(h)
+	b := &sh.buckets[bi]
+	way = b.way(h)
+	return sh, bi, way, way >= 0 && b.rich&(1<<way) != 0
+}
+
+func TestSeenBucketIsCacheLines(t *testing.T) {
+	if n := unsafe.Sizeof(seenBucket{}); n%64 != 0 || unsafe.Offsetof(seenBucket{}.plain) != 64 {
+		t.Errorf("seenBucket is %d bytes with plain at %d: want whole cache lines, hashes on the first", n, unsafe.Offsetof(seenBucket{}.plain))
+	}
 }
 
 func TestSeenClaim(t *testing.T) {
@@ -84,14 +101,20 @@ func TestSeenOwnsID(t *testing.T) {
 
 func TestSeenBound(t *testing.T) {
 	tests := []struct {
-		size, perShard int
+		size, ways int // ways: ids per bucket
 	}{
-		{0, 1}, {1, 1}, {64, 1}, {128, 2}, {640, 10},
+		{0, 1}, {1, 1}, {64, 1}, {128, 2}, {640, 7}, {64 * 7 * 3, 7},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.size), func(t *testing.T) {
 			s := newSeen(tt.size)
-			ids := sameSeenShard(tt.perShard + 2)
+			if s.ways != tt.ways {
+				t.Fatalf("ways = %d, want %d", s.ways, tt.ways)
+			}
+			if n := len(s.shards[0].buckets) * s.ways; n < max(tt.size/64, 1) {
+				t.Errorf("a shard holds %d ids, want at least %d", n, tt.size/64)
+			}
+			ids := sameSeenBucket(s, tt.ways+2)
 			for _, id := range ids {
 				d, first := s.claim(id)
 				if !first {
@@ -143,7 +166,7 @@ func TestSeenDuplicateWaits(t *testing.T) {
 // waiting for it still gets it.
 func TestSeenWaiterSurvivesEviction(t *testing.T) {
 	s := newSeen(64) // one id per shard
-	ids := sameSeenShard(2)
+	ids := sameSeenBucket(s, 2)
 	d, _ := s.claim(ids[0])
 	got := make(chan *Decision)
 	go func() {
@@ -318,7 +341,7 @@ func TestSeenPlainDecisionComesBackWhole(t *testing.T) {
 		want := plainOf("t-1", at)
 		*d = *want
 		s.done(d)
-		if v := s.shards[hashString("t-1")%64].idx[hashString("t-1")]; v&richBit != 0 {
+		if _, _, _, rich := s.wayOf("t-1"); rich {
 			t.Fatal("a decision that matched nothing is not kept plain")
 		}
 		got, first := s.claim("t-1")
@@ -400,20 +423,21 @@ func TestSeenPlainDurability(t *testing.T) {
 	if ok, err := s.waitDurable(ctx, "t-2"); err != nil || ok {
 		t.Errorf("waitDurable of an abandoned decision = %v, %v; want false", ok, err)
 	}
-	places := len(s.shards[hashString("t-2")%64].fifo)
+	sh, bi, way, _ := s.wayOf("t-2")
+	held := sh.buckets[bi].n
 	again, first := s.claim("t-2")
 	if !first || again == d2 {
 		t.Fatalf("claim after abandon = %v, first %v; want a fresh decision", again, first)
 	}
-	if sh := &s.shards[hashString("t-2")%64]; sh.whole[sh.idx[hashString("t-2")]&^richBit] != again || len(sh.fifo) != places {
-		t.Error("the fresh claim does not take the abandoned plain decision's place")
+	if _, _, w, rich := s.wayOf("t-2"); w != way || !rich || sh.whole[bi*seenWays+way] != again || sh.buckets[bi].n != held {
+		t.Error("the fresh claim does not take the abandoned plain decision's way")
 	}
 }
 
 // Plain and whole decisions share one bound; the oldest go first whichever form.
 func TestSeenBoundAcrossForms(t *testing.T) {
-	s := newSeen(64 * 4) // 4 per shard
-	ids := sameSeenShard(7)
+	s := newSeen(64 * 4) // 4 per shard, in one bucket
+	ids := sameSeenBucket(s, 7)
 	for i, id := range ids {
 		d, _ := s.claim(id)
 		*d = *plainOf(id, time.Now())
@@ -422,8 +446,8 @@ func TestSeenBoundAcrossForms(t *testing.T) {
 		}
 		s.done(d)
 	}
-	sh := &s.shards[hashString(ids[0])%64]
-	if n := len(sh.idx); n != 4 {
+	sh, bi, _, _ := s.wayOf(ids[0])
+	if n := sh.buckets[bi].n; n != 4 {
 		t.Errorf("%d decisions held, want 4", n)
 	}
 	for _, id := range ids[3:] {
@@ -438,11 +462,11 @@ func TestSeenBoundAcrossForms(t *testing.T) {
 	}
 }
 
-// An id abandoned and claimed again has a new place in the FIFO: when its old place
-// comes round, the id is not forgotten with it.
+// An id abandoned and claimed again is the bucket's newest: the ids after it do not
+// push it out before the older ones.
 func TestSeenReclaimedIDOutlivesItsOldPlace(t *testing.T) {
-	s := newSeen(64 * 3) // 3 per shard
-	ids := sameSeenShard(4)
+	s := newSeen(64 * 3) // 3 per shard, in one bucket
+	ids := sameSeenBucket(s, 4)
 	d, _ := s.claim(ids[0])
 	s.abandon(d)
 	d, _ = s.claim(ids[0]) // a new place, after the old one
@@ -450,10 +474,39 @@ func TestSeenReclaimedIDOutlivesItsOldPlace(t *testing.T) {
 	s.done(d)
 	d, _ = s.claim(ids[1])
 	s.done(d)
-	// The shard is full (old place of ids[0], ids[0], ids[1]); ids[2] takes the old place.
+	// The abandoned claim left no hole: the bucket holds ids[0], ids[1], ids[2].
 	d, _ = s.claim(ids[2])
 	s.done(d)
 	if _, first := s.claim(ids[0]); first {
 		t.Error("the id claimed again was forgotten with its abandoned place")
+	}
+}
+
+// Forgetting an abandoned decision closes its gap and keeps the bucket's age order:
+// the oldest id still goes first.
+func TestSeenAbandonKeepsAgeOrder(t *testing.T) {
+	s := newSeen(64 * 3) // 3 per shard, in one bucket
+	ids := sameSeenBucket(s, 6)
+	claimDone := func(id string) {
+		d, first := s.claim(id)
+		if !first {
+			t.Fatalf("claim(%s) not first", id)
+		}
+		s.done(d)
+	}
+	for _, id := range ids[:4] { // ids[3] pushes out ids[0]
+		claimDone(id)
+	}
+	d4, _ := s.claim(ids[4]) // pushes out ids[1]; in flight
+	s.abandon(d4)            // leaves ids[2], ids[3]
+	claimDone(ids[5])
+	claimDone(ids[1]) // new again: pushes out the oldest, ids[2]
+	for _, id := range []string{ids[3], ids[5], ids[1]} {
+		if _, first := s.claim(id); first {
+			t.Errorf("%s forgotten, want remembered", id)
+		}
+	}
+	if _, first := s.claim(ids[2]); !first {
+		t.Errorf("%s remembered, want forgotten as the oldest", ids[2])
 	}
 }

@@ -91,6 +91,9 @@ func (e *Engine) Decide(ctx context.Context, ev *Event) (*Decision, error) {
 	if ev.ID == "" || ev.Kind == KindUnknown || ev.Kind >= numKinds || ev.At.IsZero() {
 		return nil, fmt.Errorf("decide: event needs an id, a kind and a time: %w", ErrInvalid)
 	}
+	keys := keysOf(ev)
+	e.seen.prefetch(ev.ID)
+	e.st.prefetch(ev, keys)
 	d, first := e.seen.claim(ev.ID)
 	if !first {
 		dup := *d
@@ -113,7 +116,6 @@ func (e *Engine) Decide(ctx context.Context, ev *Event) (*Decision, error) {
 	if ev.Kind == KindReport {
 		d.CaseID = e.newID("CS")
 	}
-	keys := keysOf(ev)
 	e.observe(ev, keys, false)
 
 	out := outcomePool.Get().(*Outcome)

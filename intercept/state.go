@@ -95,6 +95,35 @@ func (st *State) putBuf(b *[]mark) {
 // Horizon is the longest window the velocity and contact tables can answer for.
 func (st *State) Horizon() time.Duration { return time.Duration(st.windowMS) * time.Millisecond }
 
+// prefetch starts loading the window buckets a decision on ev will read, so that
+// their cache misses overlap instead of coming one after another: first the buckets'
+// key lines, all at once, then the rings found there.
+func (st *State) prefetch(ev *Event, k eventKeys) {
+	var ws [4]*window
+	var ks [4]uint64
+	n := 0
+	want := func(w *window, key uint64) {
+		ws[n], ks[n] = w, key
+		n++
+		w.prefetch(key)
+	}
+	switch ev.Kind {
+	case KindTransfer:
+		want(st.payees, k.payee)
+		want(st.payerTo, k.payer)
+		want(st.victims, k.payee)
+		if ev.PayerPhone != "" {
+			want(st.contacts, entityKey(ev.PayerPhone))
+		}
+	case KindCall, KindSMS:
+		want(st.callees, k.caller)
+		want(st.contacts, k.callee)
+	}
+	for i := range n {
+		ws[i].prefetchRing(ks[i])
+	}
+}
+
 // Overseas reports whether E.164 number n is outside the default country.
 func (st *State) Overseas(n string) bool {
 	return len(n) > 1 && n[0] == '+' && !strings.HasPrefix(n, st.country)

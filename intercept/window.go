@@ -1,9 +1,11 @@
 package intercept
 
 import (
+	"math/bits"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // mark is one observation in a sliding window: a transfer into a payee, a call by a
@@ -18,10 +20,10 @@ type mark struct {
 }
 
 // windowRing holds the latest marks of one key, oldest overwritten first. It lives
-// in the map slot itself, and its first two marks inline: most keys see one or two
-// marks, and a lookup then costs one cache miss instead of three pointer hops. Marks
-// past the second go to a chunk of the shard's slabs. The ring holds no pointer, so
-// the collector never scans the window's maps (hundreds of MB at working size).
+// in its bucket's way, and its first two marks inline: most keys see one or two
+// marks, and a lookup then costs no pointer hop. Marks past the second go to a chunk
+// of the shard's slabs. The ring holds no pointer, so the collector never scans the
+// window's table (hundreds of MB at working size).
 type windowRing struct {
 	n, next uint8   // marks held; when n == depth, the index of the oldest
 	class   uint8   // 0: no chunk; 1, 2: a chunk of the shard's slab class-1
@@ -64,12 +66,38 @@ func (s *slab) release(c uint32) { s.free = append(s.free, c) }
 // within a few marks, so a full-depth chunk is taken only when that one fills.
 const smallChunk = 6
 
+// windowWays is how many keys share a bucket of a window's table.
+const windowWays = 7
+
+// windowBucket is one set of a window's table: the keys of its ways on the first
+// cache line, with what eviction needs, and their rings after it. A lookup reads that
+// line and then the ring it found: two cache lines, in one page, where a Go map of
+// this size (a directory of tables, control words, slots) cost four or five. It is
+// 576 bytes, nine cache lines.
+type windowBucket struct {
+	keys  [windowWays]uint64
+	n     uint8 // ways in use
+	hand  uint8 // CLOCK hand: the next way considered for eviction
+	ref   uint8 // bit w: way w was added to since the hand last passed it
+	_     [5]byte
+	rings [windowWays]windowRing
+	_     [8]byte
+}
+
+// find returns the way holding key, or -1.
+func (b *windowBucket) find(key uint64) int {
+	for i := range int(b.n) {
+		if b.keys[i] == key {
+			return i
+		}
+	}
+	return -1
+}
+
 type windowShard struct {
-	mu    sync.Mutex
-	m     map[uint64]windowRing
-	fifo  []uint64 // keys in insertion order; when full, fifo[pos] is the oldest
-	pos   int
-	slabs [2]slab // chunks of smallChunk marks, and of depth-2
+	mu      sync.Mutex
+	buckets []windowBucket // this shard's part of the window's table
+	slabs   [2]slab        // chunks of smallChunk marks, and of depth-2
 }
 
 // at returns mark i of r, which must be below r.n.
@@ -101,48 +129,90 @@ func (sh *windowShard) push(r *windowRing, m mark) {
 	r.n++
 }
 
-// drop forgets key and gives back its chunk.
-func (sh *windowShard) drop(key uint64) {
-	if r, ok := sh.m[key]; ok && r.class != 0 {
-		sh.slabs[r.class-1].release(r.chunk)
+// claim gives key a way of b: a free one, or the first the CLOCK hand finds that was
+// not added to since it last passed (its key is then forgotten and its chunk given
+// back). A key seen once is thus dropped first, oldest first; a key added to again
+// gets another turn of the hand.
+func (sh *windowShard) claim(b *windowBucket, key uint64) int {
+	i := int(b.n)
+	if i < windowWays {
+		b.n++
+	} else {
+		for b.ref&(1<<b.hand) != 0 {
+			b.ref &^= 1 << b.hand
+			b.hand = (b.hand + 1) % windowWays
+		}
+		i = int(b.hand)
+		b.hand = (b.hand + 1) % windowWays
+		if r := &b.rings[i]; r.class != 0 {
+			sh.slabs[r.class-1].release(r.chunk)
+		}
 	}
-	delete(sh.m, key)
+	b.keys[i], b.rings[i] = key, windowRing{}
+	return i
 }
 
-// window is a bounded, sharded table of sliding windows keyed by entity. Memory is
-// bounded by keys × depth marks: when a shard is full the key inserted longest ago is
-// dropped, and each key keeps only its depth latest marks (counts saturate at depth).
-// Marks older than horizon are ignored by queries; a full ring overwrites its oldest.
-// Memory: about keys × (depth × 32 + 100) bytes at most.
+// window is a bounded, sharded table of sliding windows keyed by entity. Its memory
+// is fixed when it is made: a table of buckets of windowWays keys for about keys keys,
+// allocated once and pointer-free, so the collector never scans it, plus the marks
+// that spill from rings. Each key keeps only its depth latest marks (counts saturate
+// at depth). A new key whose bucket is full takes the way of a key not added to for
+// the longest (CLOCK: one pass of the bucket's hand), so a payee receiving money now
+// stays while keys seen once make room. Marks older than horizon are ignored by
+// queries; a full ring overwrites its oldest.
+// Memory: about keys × (82 + spilled marks × 32) bytes, the table's untouched pages
+// costing nothing until used.
 type window struct {
-	shards   []windowShard
-	perShard int
-	depth    int
-	horizon  int64 // ms
+	shards  []windowShard
+	depth   int
+	horizon int64 // ms
 }
 
 const windowShards = 64
 
 func newWindow(keys, depth int, horizonMS int64) *window {
-	per := keys / windowShards
-	if per < 1 {
-		per = 1
-	}
+	per := max((keys/windowShards+windowWays-1)/windowWays, 1) // buckets per shard
 	depth = min(max(depth, 1), 255)
-	w := &window{shards: make([]windowShard, windowShards), perShard: per, depth: depth, horizon: horizonMS}
+	w := &window{shards: make([]windowShard, windowShards), depth: depth, horizon: horizonMS}
+	table := hugeSlice[windowBucket](per * windowShards)
 	spill := max(depth-2, 1)
 	for i := range w.shards {
 		sh := &w.shards[i]
-		// Not sized up front: Go maps grow a table of 1024 slots at a time, so growth
-		// never stalls a decision, and an idle engine costs little memory.
-		sh.m = make(map[uint64]windowRing)
+		sh.buckets = table[i*per : (i+1)*per : (i+1)*per]
 		sh.slabs[0].size, sh.slabs[1].size = min(smallChunk, spill), spill
 	}
 	return w
 }
 
-func (w *window) shard(key uint64) *windowShard {
-	return &w.shards[mix(key)%windowShards]
+// locate returns key's shard and bucket.
+func (w *window) locate(key uint64) (*windowShard, *windowBucket) {
+	h := mix(key)
+	sh := &w.shards[h%windowShards]
+	b, _ := bits.Mul64(h, uint64(len(sh.buckets))) // the high bits, unlike the shard's
+	return sh, &sh.buckets[b]
+}
+
+// prefetch starts loading the first cache line of key's bucket (its keys).
+func (w *window) prefetch(key uint64) {
+	_, b := w.locate(key)
+	prefetch(unsafe.Pointer(b))
+}
+
+// prefetchRing starts loading the ring of key, if held, and its spilled marks. Call
+// it after prefetch: it waits for the bucket's first line, and so should find it
+// there.
+func (w *window) prefetchRing(key uint64) {
+	sh, b := w.locate(key)
+	sh.mu.Lock()
+	if i := b.find(key); i >= 0 {
+		r := &b.rings[i]
+		prefetch(unsafe.Pointer(r))
+		prefetch(unsafe.Add(unsafe.Pointer(r), unsafe.Sizeof(*r)-1)) // a ring may straddle two lines
+		if r.class != 0 {
+			prefetch(unsafe.Pointer(sh.at(r, len(r.inline))))
+		}
+	}
+	sh.mu.Unlock()
 }
 
 // add records a mark under key. With once, a mark of the same event (time,
@@ -150,44 +220,41 @@ func (w *window) shard(key uint64) *windowShard {
 // journal over a snapshot is then idempotent, while three equal transfers in one
 // second (a split payment) stay three.
 func (w *window) add(key uint64, m mark, once bool) {
-	sh := w.shard(key)
+	sh, b := w.locate(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	r, ok := sh.m[key]
-	if !ok {
-		if len(sh.fifo) < w.perShard {
-			sh.fifo = append(sh.fifo, key)
-		} else {
-			sh.drop(sh.fifo[sh.pos])
-			sh.fifo[sh.pos] = key
-			sh.pos = (sh.pos + 1) % w.perShard
-		}
+	i := b.find(key)
+	if i < 0 {
+		i = sh.claim(b, key)
+	} else {
+		b.ref |= 1 << i
 	}
+	r := &b.rings[i]
 	if once {
-		for i := range int(r.n) {
-			if x := sh.at(&r, i); x.at == m.at && x.other == m.other && x.ev == m.ev {
+		for j := range int(r.n) {
+			if x := sh.at(r, j); x.at == m.at && x.other == m.other && x.ev == m.ev {
 				return
 			}
 		}
 	}
 	if int(r.n) < w.depth {
-		sh.push(&r, m)
+		sh.push(r, m)
 	} else {
-		*sh.at(&r, int(r.next)) = m
+		*sh.at(r, int(r.next)) = m
 		r.next = uint8((int(r.next) + 1) % w.depth)
 	}
-	sh.m[key] = r
 }
 
 // marks appends to buf the marks of key with from <= at <= to, in no particular order.
 // Nothing older than the horizon before to is returned, whatever from says.
 func (w *window) marks(key uint64, from, to int64, buf []mark) []mark {
 	from = max(from, to-w.horizon)
-	sh := w.shard(key)
+	sh, b := w.locate(key)
 	sh.mu.Lock()
-	if r, ok := sh.m[key]; ok {
-		for i := range int(r.n) {
-			if m := *sh.at(&r, i); m.at >= from && m.at <= to {
+	if i := b.find(key); i >= 0 {
+		r := &b.rings[i]
+		for j := range int(r.n) {
+			if m := *sh.at(r, j); m.at >= from && m.at <= to {
 				buf = append(buf, m)
 			}
 		}
@@ -198,11 +265,12 @@ func (w *window) marks(key uint64, from, to int64, buf []mark) []mark {
 
 // all appends to buf every mark still held for key, however old.
 func (w *window) all(key uint64, buf []mark) []mark {
-	sh := w.shard(key)
+	sh, b := w.locate(key)
 	sh.mu.Lock()
-	if r, ok := sh.m[key]; ok {
-		for i := range int(r.n) {
-			buf = append(buf, *sh.at(&r, i))
+	if i := b.find(key); i >= 0 {
+		r := &b.rings[i]
+		for j := range int(r.n) {
+			buf = append(buf, *sh.at(r, j))
 		}
 	}
 	sh.mu.Unlock()
@@ -215,16 +283,19 @@ func (w *window) each(shard int, fn func(key uint64, ms []mark)) {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	var buf []mark
-	for _, k := range sh.fifo {
-		r, ok := sh.m[k]
-		if !ok || r.n == 0 {
-			continue
+	for bi := range sh.buckets {
+		b := &sh.buckets[bi]
+		for i := range int(b.n) {
+			r := &b.rings[i]
+			if r.n == 0 {
+				continue
+			}
+			buf = buf[:0]
+			for j := range int(r.n) {
+				buf = append(buf, *sh.at(r, j))
+			}
+			fn(b.keys[i], buf)
 		}
-		buf = buf[:0]
-		for i := range int(r.n) {
-			buf = append(buf, *sh.at(&r, i))
-		}
-		fn(k, buf)
 	}
 }
 
@@ -234,7 +305,9 @@ func (w *window) keys() int {
 	for i := range w.shards {
 		sh := &w.shards[i]
 		sh.mu.Lock()
-		n += len(sh.m)
+		for bi := range sh.buckets {
+			n += int(sh.buckets[bi].n)
+		}
 		sh.mu.Unlock()
 	}
 	return n

@@ -5,19 +5,36 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-// sameShardKeys returns n keys that fall in one window shard.
-func sameShardKeys(n int) []uint64 {
+// sameBucketKeys returns n keys that fall in one bucket of w.
+func sameBucketKeys(w *window, n int) []uint64 {
+	_, b0 := w.locate(1)
 	keys := []uint64{1}
 	for k := uint64(2); len(keys) < n; k++ {
-		if mix(k)%windowShards == mix(1)%windowShards {
+		if _, b := w.locate(k); b == b0 {
 			keys = append(keys, k)
 		}
 	}
 	return keys
+}
+
+// ring returns the ring of key, or nil.
+func (w *window) ring(key uint64) *windowRing {
+	_, b := w.locate(key)
+	if i := b.find(key); i >= 0 {
+		return &b.rings[i]
+	}
+	return nil
+}
+
+func TestWindowBucketIsCacheLines(t *testing.T) {
+	if n := unsafe.Sizeof(windowBucket{}); n%64 != 0 || unsafe.Offsetof(windowBucket{}.rings) != 64 {
+		t.Errorf("windowBucket is %d bytes with rings at %d: want whole cache lines, keys on the first", n, unsafe.Offsetof(windowBucket{}.rings))
+	}
 }
 
 // ats returns the times of ms, sorted.
@@ -71,45 +88,47 @@ func TestWindowMarksInRange(t *testing.T) {
 	}
 }
 
-func TestWindowEvictsOldestKey(t *testing.T) {
-	// 128 keys over 64 shards: 2 keys per shard.
-	w := newWindow(128, 4, 1000)
-	if w.perShard != 2 {
-		t.Fatalf("perShard = %d, want 2", w.perShard)
+func TestWindowEvictsByClock(t *testing.T) {
+	w := newWindow(64, 4, 1000) // one bucket per shard
+	k := sameBucketKeys(w, 10)
+	for i := range windowWays {
+		w.add(k[i], mark{at: int64(i + 1), other: uint64(i)}, false)
 	}
-	k := sameShardKeys(4)
-	w.add(k[0], mark{at: 1, other: 10}, false)
-	w.add(k[1], mark{at: 2, other: 11}, false)
-	w.add(k[0], mark{at: 3, other: 12}, false) // using a key does not make it younger
-	w.add(k[2], mark{at: 4, other: 13}, false) // the shard is full: k[0] goes
-
-	if got := w.marks(k[0], 0, 100, nil); len(got) != 0 {
-		t.Errorf("evicted key still has %d marks", len(got))
+	w.add(k[0], mark{at: 20}, false) // k[0] is added to again: it gets another turn
+	w.add(k[7], mark{at: 21}, false) // the bucket is full: k[1], seen once and oldest, goes
+	if w.ring(k[1]) != nil {
+		t.Errorf("k1 still held")
 	}
-	if diff := cmp.Diff([]int64{2}, ats(w.marks(k[1], 0, 100, nil))); diff != "" {
-		t.Errorf("k1 (-want +got):\n%s", diff)
+	if diff := cmp.Diff([]int64{1, 20}, ats(w.marks(k[0], 0, 100, nil))); diff != "" {
+		t.Errorf("k0 (-want +got):\n%s", diff)
 	}
 	// The new key does not inherit the evicted key's marks.
-	if diff := cmp.Diff([]int64{4}, ats(w.marks(k[2], 0, 100, nil))); diff != "" {
-		t.Errorf("k2 (-want +got):\n%s", diff)
+	if diff := cmp.Diff([]int64{21}, ats(w.marks(k[7], 0, 100, nil))); diff != "" {
+		t.Errorf("k7 (-want +got):\n%s", diff)
 	}
-	if n := w.keys(); n != 2 {
-		t.Errorf("keys = %d, want 2", n)
+	if n := w.keys(); n != windowWays {
+		t.Errorf("keys = %d, want %d", n, windowWays)
 	}
-
-	w.add(k[3], mark{at: 5}, false) // k[1] goes next
-	if got := w.marks(k[1], 0, 100, nil); len(got) != 0 {
-		t.Errorf("k1 not evicted: %d marks", len(got))
+	w.add(k[8], mark{at: 22}, false) // then k[2]
+	w.add(k[9], mark{at: 23}, false) // then k[3]
+	for _, gone := range k[1:4] {
+		if w.ring(gone) != nil {
+			t.Errorf("key %d not evicted", gone)
+		}
 	}
-	w.add(k[0], mark{at: 6}, false) // and then k[2]; k[0] comes back fresh
-	if diff := cmp.Diff([]int64{6}, ats(w.marks(k[0], 0, 100, nil))); diff != "" {
-		t.Errorf("k0 back (-want +got):\n%s", diff)
+	for _, kept := range []uint64{k[0], k[4], k[5], k[6], k[7], k[8], k[9]} {
+		if w.ring(kept) == nil {
+			t.Errorf("key %d evicted", kept)
+		}
 	}
-	if got := w.marks(k[2], 0, 100, nil); len(got) != 0 {
-		t.Errorf("k2 not evicted: %d marks", len(got))
+	// An evicted key comes back fresh, and takes the way of k[4]: k[0] lost its
+	// second chance when the hand passed it.
+	w.add(k[1], mark{at: 24}, false)
+	if diff := cmp.Diff([]int64{24}, ats(w.marks(k[1], 0, 100, nil))); diff != "" {
+		t.Errorf("k1 back (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]int64{5}, ats(w.marks(k[3], 0, 100, nil))); diff != "" {
-		t.Errorf("k3 (-want +got):\n%s", diff)
+	if w.ring(k[4]) != nil || w.ring(k[0]) == nil {
+		t.Errorf("after k1 came back: k4 held %v, k0 held %v; want k4 gone, k0 kept", w.ring(k[4]) != nil, w.ring(k[0]) != nil)
 	}
 }
 
@@ -117,9 +136,10 @@ func TestWindowKeysBounded(t *testing.T) {
 	tests := []struct {
 		keys, wantMax int
 	}{
-		{64, 64},
-		{1000, 960}, // 15 per shard
-		{1, 64},     // at least one per shard
+		{64, 64 * windowWays},       // one bucket per shard
+		{1000, 64 * 3 * windowWays}, // 15 keys per shard: 3 buckets
+		{1, 64 * windowWays},        // at least one bucket per shard
+		{64 * 7 * 10, 64 * 7 * 10},  // exactly 10 buckets per shard
 	}
 	for _, tt := range tests {
 		w := newWindow(tt.keys, 2, 1000)
@@ -129,21 +149,20 @@ func TestWindowKeysBounded(t *testing.T) {
 		if n := w.keys(); n != tt.wantMax {
 			t.Errorf("newWindow(%d): %d keys after many adds, want %d", tt.keys, n, tt.wantMax)
 		}
-		total := 0
 		for i := range w.shards {
-			sh := &w.shards[i]
-			total += len(sh.fifo)
-			if len(sh.m) != len(sh.fifo) {
-				t.Errorf("shard %d: %d keys held, %d in insertion order", i, len(sh.m), len(sh.fifo))
-			}
-			for _, key := range sh.fifo {
-				if _, ok := sh.m[key]; !ok {
-					t.Errorf("shard %d: key %d in insertion order but not held", i, key)
+			for bi := range w.shards[i].buckets {
+				b := &w.shards[i].buckets[bi]
+				seen := map[uint64]bool{}
+				for _, key := range b.keys[:b.n] {
+					if seen[key] {
+						t.Errorf("shard %d bucket %d: key %d held twice", i, bi, key)
+					}
+					seen[key] = true
+					if sh, kb := w.locate(key); sh != &w.shards[i] || kb != b {
+						t.Errorf("key %d held in a bucket it does not hash to", key)
+					}
 				}
 			}
-		}
-		if total != tt.wantMax {
-			t.Errorf("newWindow(%d): %d rings, want %d", tt.keys, total, tt.wantMax)
 		}
 	}
 }
@@ -157,7 +176,7 @@ func TestWindowDepth(t *testing.T) {
 			t.Fatalf("after mark %d (-want +got):\n%s", at, diff)
 		}
 	}
-	if n := w.shards[mix(5)%windowShards].m[5].n; n != 3 {
+	if n := w.ring(5).n; n != 3 {
 		t.Errorf("ring holds %d marks, want 3", n)
 	}
 	// Depth below 1 is 1.
@@ -335,8 +354,8 @@ func TestWindowAddOnceIsIdempotent(t *testing.T) {
 // Marks past the second spill into slab chunks: a small one first, then one of the
 // full depth, with nothing lost on the move; an evicted key gives its chunk back.
 func TestWindowSpillsAndReusesChunks(t *testing.T) {
-	w := newWindow(128, 32, 1_000_000) // 2 keys per shard
-	k := sameShardKeys(40)
+	w := newWindow(128, 32, 1_000_000) // one bucket per shard
+	k := sameBucketKeys(w, 40)
 	for at := int64(1); at <= 40; at++ {
 		w.add(k[0], mark{at: at, other: uint64(at)}, false)
 		want := rangeInt64(max(1, at-31), at)
@@ -344,25 +363,25 @@ func TestWindowSpillsAndReusesChunks(t *testing.T) {
 			t.Fatalf("after mark %d (-want +got):\n%s", at, diff)
 		}
 	}
-	sh := w.shard(k[0])
-	if r := sh.m[k[0]]; r.class != 2 {
+	sh, _ := w.locate(k[0])
+	if r := w.ring(k[0]); r.class != 2 {
 		t.Errorf("a full ring is in class %d, want 2", r.class)
 	}
 	if n := len(sh.slabs[0].free); n != 1 {
 		t.Errorf("%d small chunks free after the move to a large one, want 1", n)
 	}
-	// Many keys through a shard of two: chunks are reused, not piled up.
+	// Many keys through a bucket of seven: chunks are reused, not piled up.
 	for i, key := range k[1:] {
 		for at := range int64(10) {
 			w.add(key, mark{at: at + 1, other: uint64(i)}, false)
 		}
 	}
 	for c, s := range sh.slabs {
-		if held := int(s.used) - len(s.free); held > 2 {
-			t.Errorf("slab %d: %d chunks held by 2 keys", c, held)
+		if held := int(s.used) - len(s.free); held > windowWays {
+			t.Errorf("slab %d: %d chunks held by %d keys", c, held, windowWays)
 		}
-		if s.used > 4 {
-			t.Errorf("slab %d: %d chunks ever made for 2 keys at a time", c, s.used)
+		if s.used > windowWays+1 {
+			t.Errorf("slab %d: %d chunks ever made for %d keys at a time", c, s.used, windowWays)
 		}
 	}
 	if diff := cmp.Diff(rangeInt64(1, 10), ats(w.marks(k[39], 0, 100, nil))); diff != "" {
