@@ -510,3 +510,38 @@ func TestSeenAbandonKeepsAgeOrder(t *testing.T) {
 		t.Errorf("%s remembered, want forgotten as the oldest", ids[2])
 	}
 }
+
+// Two ids whose hashes collide: the newer takes the older's way, and the older is
+// then simply forgotten (decided afresh if it comes again), never answered with the
+// other's decision.
+func TestSeenHashCollision(t *testing.T) {
+	s := newSeen(1024)
+	a, _ := s.claim("t-a")
+	a.Score = 10
+	s.done(a)
+	// Make "t-b" collide: give t-a's way t-b's hash, and move it to t-b's bucket.
+	sh, bi, way, _ := s.wayOf("t-a")
+	hb := hashString("t-b")
+	shB, biB := s.locate(hb)
+	if shB != sh || biB != bi {
+		// Not the same bucket: copy the way there.
+		shB.buckets[biB] = sh.buckets[bi]
+		copy(shB.whole[biB*seenWays:biB*seenWays+seenWays], sh.whole[bi*seenWays:bi*seenWays+seenWays])
+		sh.buckets[bi] = seenBucket{}
+	}
+	shB.buckets[biB].hashes[way] = hb
+	held := shB.buckets[biB].n
+
+	b, first := s.claim("t-b")
+	if !first || b == a || b.EventID != "t-b" {
+		t.Fatalf("claim(t-b) over a colliding t-a = %+v, %v; want a fresh decision", b, first)
+	}
+	if n := shB.buckets[biB].n; n != held {
+		t.Errorf("the colliding id took a new way: %d held, want %d", n, held)
+	}
+	b.Score = 20
+	s.done(b)
+	if got, first := s.claim("t-b"); first || got.Score != 20 || got.EventID != "t-b" {
+		t.Errorf("t-b again = %+v, first %v; want its own decision", got, first)
+	}
+}

@@ -239,6 +239,14 @@ func (e *Engine) ReadSnapshot(r io.Reader) (SnapshotHeader, error) {
 					id := nd.EventID
 					*nd = *d
 					nd.EventID, nd.journaled = id, true
+					// gob keeps no empty lists: a decision gets back the [] it was
+					// answered with (and, matching nothing, its plain form).
+					if nd.Matched == nil {
+						nd.Matched = []Match{}
+					}
+					if nd.Actions == nil {
+						nd.Actions = []Action{}
+					}
 					e.seen.done(nd)
 				}
 			}

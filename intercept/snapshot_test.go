@@ -49,6 +49,11 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if d, err := e2.Decide(context.Background(), evs[1]); err != nil || !d.Duplicate || d.Level != decisions[1].Level {
 		t.Errorf("a snapshotted event decided again: %+v, %v", d, err)
 	}
+	// A decision that matched nothing comes back with the empty lists it was
+	// answered with ("matched": [], not null).
+	if d, err := e2.Decide(context.Background(), evs[0]); err != nil || !d.Duplicate || d.Matched == nil || d.Actions == nil {
+		t.Errorf("a snapshotted plain decision: %+v, %v; want a duplicate with [] matched and actions", d, err)
+	}
 	if n, _, _ := e2.State().PayeeTransfers("6228480000000002", it.T0.Add(time.Minute), 10*time.Minute); n != 1 {
 		t.Errorf("payee window from the snapshot counts %d transfers, want 1", n)
 	}

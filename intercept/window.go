@@ -160,8 +160,9 @@ func (sh *windowShard) claim(b *windowBucket, key uint64) int {
 // the longest (CLOCK: one pass of the bucket's hand), so a payee receiving money now
 // stays while keys seen once make room. Marks older than horizon are ignored by
 // queries; a full ring overwrites its oldest.
-// Memory: about keys × (82 + spilled marks × 32) bytes, the table's untouched pages
-// costing nothing until used.
+// Memory: the table, about keys × 82 bytes, plus 32 bytes per spilled mark. Count
+// the table whole: it is allocated at once and, on huge pages, resident within
+// moments of use (one touch brings in 2 MiB).
 type window struct {
 	shards  []windowShard
 	depth   int
@@ -226,8 +227,6 @@ func (w *window) add(key uint64, m mark, once bool) {
 	i := b.find(key)
 	if i < 0 {
 		i = sh.claim(b, key)
-	} else {
-		b.ref |= 1 << i
 	}
 	r := &b.rings[i]
 	if once {
@@ -236,6 +235,9 @@ func (w *window) add(key uint64, m mark, once bool) {
 				return
 			}
 		}
+	}
+	if r.n > 0 {
+		b.ref |= 1 << i // added to again: another turn of the hand
 	}
 	if int(r.n) < w.depth {
 		sh.push(r, m)
@@ -277,7 +279,9 @@ func (w *window) all(key uint64, buf []mark) []mark {
 	return buf
 }
 
-// each calls fn for every key of one shard with its marks, under the shard's lock.
+// each calls fn for every key of one shard with its marks, under the shard's lock:
+// each bucket's keys in the order its hand will take them, each key's marks oldest
+// first, so that adding them again in that order rebuilds what eviction will do.
 func (w *window) each(shard int, fn func(key uint64, ms []mark)) {
 	sh := &w.shards[shard]
 	sh.mu.Lock()
@@ -285,14 +289,20 @@ func (w *window) each(shard int, fn func(key uint64, ms []mark)) {
 	var buf []mark
 	for bi := range sh.buckets {
 		b := &sh.buckets[bi]
-		for i := range int(b.n) {
+		n := int(b.n)
+		for k := range n {
+			i := (int(b.hand) + k) % n // the hand is 0 until the bucket is full
 			r := &b.rings[i]
 			if r.n == 0 {
 				continue
 			}
 			buf = buf[:0]
+			first := 0
+			if int(r.n) == w.depth {
+				first = int(r.next) // the oldest of a full ring
+			}
 			for j := range int(r.n) {
-				buf = append(buf, *sh.at(r, j))
+				buf = append(buf, *sh.at(r, (first+j)%int(r.n)))
 			}
 			fn(b.keys[i], buf)
 		}

@@ -420,3 +420,65 @@ func TestRefsInlineAndLong(t *testing.T) {
 		t.Errorf("after set, get(%d) = %q, want the long id", s3, got)
 	}
 }
+
+// each hands out keys in the order the bucket's hand will take them and marks oldest
+// first, so a window rebuilt from it (as a snapshot restore does) evicts what the
+// original would have.
+func TestWindowEachRebuildsEvictionOrder(t *testing.T) {
+	w := newWindow(64, 3, 1_000_000) // one bucket per shard, depth 3
+	k := sameBucketKeys(w, windowWays+3)
+	for i, key := range k[:windowWays+2] { // the last two push out k[0], k[1]
+		w.add(key, mark{at: int64(i + 1), other: uint64(i)}, false)
+	}
+	for at := int64(10); at <= 13; at++ { // k[2]'s full ring, its oldest now in the middle
+		w.add(k[2], mark{at: at}, false)
+	}
+	rebuilt := newWindow(64, 3, 1_000_000)
+	for shard := range w.shards {
+		w.each(shard, func(key uint64, ms []mark) {
+			for _, m := range ms {
+				rebuilt.add(key, m, true)
+			}
+		})
+	}
+	for _, win := range []*window{w, rebuilt} {
+		// k[2]: its three latest marks; the next overwrites the oldest of them.
+		win.add(k[2], mark{at: 15}, false)
+		if diff := cmp.Diff([]int64{12, 13, 15}, ats(win.marks(k[2], 0, 100, nil))); diff != "" {
+			t.Errorf("k2 (-want +got):\n%s", diff)
+		}
+	}
+	// A new key then takes the way the hand reaches first in both.
+	w.add(k[windowWays+2], mark{at: 20}, false)
+	rebuilt.add(k[windowWays+2], mark{at: 20}, false)
+	for _, key := range k {
+		if (w.ring(key) == nil) != (rebuilt.ring(key) == nil) {
+			t.Errorf("key %d: held %v in the window, %v in the rebuilt one", key, w.ring(key) != nil, rebuilt.ring(key) != nil)
+		}
+	}
+}
+
+// Prefetching is a hint: on keys absent, held, or with spilled marks, it changes
+// nothing a query sees.
+func TestWindowPrefetchChangesNothing(t *testing.T) {
+	w := newWindow(128, 32, 1_000_000)
+	for at := int64(1); at <= 20; at++ {
+		w.add(7, mark{at: at}, false) // spills past the inline marks
+	}
+	w.add(8, mark{at: 1}, false)
+	before := [3][]int64{ats(w.marks(7, 0, 100, nil)), ats(w.marks(8, 0, 100, nil)), ats(w.marks(9, 0, 100, nil))}
+	if r := w.ring(7); r.class == 0 {
+		t.Fatal("key 7 did not spill")
+	}
+	for _, key := range []uint64{7, 8, 9} {
+		w.prefetch(key)
+		w.prefetchRing(key)
+	}
+	after := [3][]int64{ats(w.marks(7, 0, 100, nil)), ats(w.marks(8, 0, 100, nil)), ats(w.marks(9, 0, 100, nil))}
+	if diff := cmp.Diff(before, after); diff != "" {
+		t.Errorf("marks changed by prefetching (-before +after):\n%s", diff)
+	}
+	if w.ring(9) != nil {
+		t.Error("prefetching an absent key made it held")
+	}
+}
