@@ -95,9 +95,10 @@ func (st *State) putBuf(b *[]mark) {
 // Horizon is the longest window the velocity and contact tables can answer for.
 func (st *State) Horizon() time.Duration { return time.Duration(st.windowMS) * time.Millisecond }
 
-// prefetch starts loading the window buckets a decision on ev will read, so that
-// their cache misses overlap instead of coming one after another: first the buckets'
-// key lines, all at once, then the rings found there.
+// prefetch starts loading the list filters and window buckets a decision on ev will
+// read, so that their cache misses overlap instead of coming one after another:
+// first the filter blocks and the buckets' key lines, all at once, then the rings
+// found there.
 func (st *State) prefetch(ev *Event, k eventKeys) {
 	var ws [4]*window
 	var ks [4]uint64
@@ -109,6 +110,7 @@ func (st *State) prefetch(ev *Event, k eventKeys) {
 	}
 	switch ev.Kind {
 	case KindTransfer:
+		st.Lists.prefetchAccount(ev.PayeeAccount)
 		want(st.payees, k.payee)
 		want(st.payerTo, k.payer)
 		want(st.victims, k.payee)
@@ -116,6 +118,7 @@ func (st *State) prefetch(ev *Event, k eventKeys) {
 			want(st.contacts, entityKey(ev.PayerPhone))
 		}
 	case KindCall, KindSMS:
+		st.Lists.prefetchNumber(ev.Caller)
 		want(st.callees, k.caller)
 		want(st.contacts, k.callee)
 	}
