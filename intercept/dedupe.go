@@ -131,10 +131,14 @@ func (s *seen) locate(h uint64) (*seenShard, int) {
 	return sh, int(b)
 }
 
-// prefetch starts loading the first cache line of id's bucket.
+// prefetch starts loading id's bucket, whole, and its line of whole pointers.
 func (s *seen) prefetch(id string) {
 	sh, bi := s.locate(hashString(id))
-	prefetch(unsafe.Pointer(&sh.buckets[bi]))
+	b := &sh.buckets[bi]
+	for off := uintptr(0); off < unsafe.Sizeof(*b); off += 64 {
+		prefetch(unsafe.Add(unsafe.Pointer(b), off))
+	}
+	prefetch(unsafe.Pointer(&sh.whole[bi*seenWays]))
 }
 
 // way returns the way of bucket b holding hash h, or -1.

@@ -96,34 +96,21 @@ func (st *State) putBuf(b *[]mark) {
 func (st *State) Horizon() time.Duration { return time.Duration(st.windowMS) * time.Millisecond }
 
 // prefetch starts loading the list filters and window buckets a decision on ev will
-// read, so that their cache misses overlap instead of coming one after another:
-// first the filter blocks and the buckets' key lines, all at once, then the rings
-// found there.
+// read, so that their cache misses overlap instead of coming one after another.
 func (st *State) prefetch(ev *Event, k eventKeys) {
-	var ws [4]*window
-	var ks [4]uint64
-	n := 0
-	want := func(w *window, key uint64) {
-		ws[n], ks[n] = w, key
-		n++
-		w.prefetch(key)
-	}
 	switch ev.Kind {
 	case KindTransfer:
 		st.Lists.prefetchAccount(ev.PayeeAccount)
-		want(st.payees, k.payee)
-		want(st.payerTo, k.payer)
-		want(st.victims, k.payee)
+		st.payees.prefetch(k.payee)
+		st.payerTo.prefetch(k.payer)
+		st.victims.prefetch(k.payee)
 		if ev.PayerPhone != "" {
-			want(st.contacts, entityKey(ev.PayerPhone))
+			st.contacts.prefetch(entityKey(ev.PayerPhone))
 		}
 	case KindCall, KindSMS:
 		st.Lists.prefetchNumber(ev.Caller)
-		want(st.callees, k.caller)
-		want(st.contacts, k.callee)
-	}
-	for i := range n {
-		ws[i].prefetchRing(ks[i])
+		st.callees.prefetch(k.caller)
+		st.contacts.prefetch(k.callee)
 	}
 }
 
