@@ -131,9 +131,10 @@ func (s *seen) locate(h uint64) (*seenShard, int) {
 	return sh, int(b)
 }
 
-// prefetch starts loading id's bucket, whole, and its line of whole pointers.
-func (s *seen) prefetch(id string) {
-	sh, bi := s.locate(hashString(id))
+// prefetch starts loading the bucket of the id hashing to h, whole, and its line of
+// whole pointers.
+func (s *seen) prefetch(h uint64) {
+	sh, bi := s.locate(h)
 	b := &sh.buckets[bi]
 	for off := uintptr(0); off < unsafe.Sizeof(*b); off += 64 {
 		prefetch(unsafe.Add(unsafe.Pointer(b), off))
@@ -170,8 +171,10 @@ func (sh *seenShard) find(bi int, h uint64, id string) (d *Decision, p *plainDec
 
 // claim returns (d, true) with a fresh decision registered under id when id is new,
 // or the first decision for id, complete, and false.
-func (s *seen) claim(id string) (*Decision, bool) {
-	h := hashString(id)
+func (s *seen) claim(id string) (*Decision, bool) { return s.claimHash(id, hashString(id)) }
+
+// claimHash is claim for an id whose hashString is h.
+func (s *seen) claimHash(id string, h uint64) (*Decision, bool) {
 	sh, bi := s.locate(h)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -300,8 +303,10 @@ func (s *seen) waitDurable(ctx context.Context, id string) (bool, error) {
 
 // done marks d complete, keeps it in its plain form when it has one, and wakes any
 // duplicate waiting for it.
-func (s *seen) done(d *Decision) {
-	h := hashString(d.EventID)
+func (s *seen) done(d *Decision) { s.doneHash(d, hashString(d.EventID)) }
+
+// doneHash is done for a decision whose id's hashString is h.
+func (s *seen) doneHash(d *Decision, h uint64) {
 	sh, bi := s.locate(h)
 	sh.mu.Lock()
 	d.ready = true

@@ -92,9 +92,9 @@ func (e *Engine) Decide(ctx context.Context, ev *Event) (*Decision, error) {
 		return nil, fmt.Errorf("decide: event needs an id, a kind and a time: %w", ErrInvalid)
 	}
 	keys := keysOf(ev)
-	e.seen.prefetch(ev.ID)
+	e.seen.prefetch(keys.h)
 	e.st.prefetch(ev, keys)
-	d, first := e.seen.claim(ev.ID)
+	d, first := e.seen.claimHash(ev.ID, keys.h)
 	if !first {
 		dup := *d
 		dup.Matched, dup.Shadow = slices.Clone(d.Matched), slices.Clone(d.Shadow)
@@ -138,19 +138,21 @@ func (e *Engine) Decide(ctx context.Context, ev *Event) (*Decision, error) {
 
 	e.remember(ctx, ev, keys, d, false)
 	d.LatencyUS = time.Since(start).Microseconds()
-	e.seen.done(d)
+	e.seen.doneHash(d, keys.h)
 	return d, nil
 }
 
 // eventKeys are the window keys of an event's parties, computed once per decision
 // for observe and remember.
 type eventKeys struct {
-	id                           uint32 // hash of the event id: window replays merge by it
+	h                            uint64 // hashString of the event id
+	id                           uint32 // its low half: window replays merge by it
 	payer, payee, caller, callee uint64
 }
 
 func keysOf(ev *Event) eventKeys {
-	k := eventKeys{id: uint32(hashString(ev.ID))}
+	h := hashString(ev.ID)
+	k := eventKeys{h: h, id: uint32(h)}
 	switch ev.Kind {
 	case KindTransfer:
 		k.payer, k.payee = entityKey(ev.PayerAccount), entityKey(ev.PayeeAccount)

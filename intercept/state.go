@@ -96,20 +96,23 @@ func (st *State) putBuf(b *[]mark) {
 func (st *State) Horizon() time.Duration { return time.Duration(st.windowMS) * time.Millisecond }
 
 // prefetch starts loading the list filters and window buckets a decision on ev will
-// read, so that their cache misses overlap instead of coming one after another.
+// read, so that their cache misses overlap instead of coming one after another:
+// whole buckets of the tables every such event reads and writes, the keys line of
+// those most keys are absent from (only reported accounts have victims, only risky
+// calls leave contacts).
 func (st *State) prefetch(ev *Event, k eventKeys) {
 	switch ev.Kind {
 	case KindTransfer:
 		st.Lists.prefetchAccount(ev.PayeeAccount)
-		st.payees.prefetch(k.payee)
-		st.payerTo.prefetch(k.payer)
+		st.payees.prefetchAll(k.payee)
+		st.payerTo.prefetchAll(k.payer)
 		st.victims.prefetch(k.payee)
 		if ev.PayerPhone != "" {
 			st.contacts.prefetch(entityKey(ev.PayerPhone))
 		}
 	case KindCall, KindSMS:
 		st.Lists.prefetchNumber(ev.Caller)
-		st.callees.prefetch(k.caller)
+		st.callees.prefetchAll(k.caller)
 		st.contacts.prefetch(k.callee)
 	}
 }

@@ -193,10 +193,17 @@ func (w *window) locate(key uint64) (*windowShard, *windowBucket) {
 	return sh, &sh.buckets[b]
 }
 
-// prefetch starts loading key's bucket, all nine lines of it: the keys and whichever
-// ring will be read. Prefetching only the keys line and then, under the lock, the
-// ring found there measured slower (the lock's atomics wait for the misses).
+// prefetch starts loading the first line of key's bucket, its keys: enough for a
+// table most keys are absent from (victims, contacts).
 func (w *window) prefetch(key uint64) {
+	_, b := w.locate(key)
+	prefetch(unsafe.Pointer(b))
+}
+
+// prefetchAll starts loading key's bucket, all nine lines of it: the keys and
+// whichever ring will be read. Prefetching only the keys line and then, under the
+// lock, the ring found there measured slower (the lock's atomics wait for the misses).
+func (w *window) prefetchAll(key uint64) {
 	_, b := w.locate(key)
 	for off := uintptr(0); off < unsafe.Sizeof(*b); off += 64 {
 		prefetch(unsafe.Add(unsafe.Pointer(b), off))

@@ -472,6 +472,7 @@ func TestWindowPrefetchChangesNothing(t *testing.T) {
 	}
 	for _, key := range []uint64{7, 8, 9} {
 		w.prefetch(key)
+		w.prefetchAll(key)
 	}
 	after := [3][]int64{ats(w.marks(7, 0, 100, nil)), ats(w.marks(8, 0, 100, nil)), ats(w.marks(9, 0, 100, nil))}
 	if diff := cmp.Diff(before, after); diff != "" {
