@@ -38,7 +38,11 @@ type Profiles struct {
 	src     ProfileSource
 	ttl     time.Duration
 	queue   chan fillJob
-	pending sync.Map // entity key -> struct{}: fills queued or running
+	// pending marks the keys whose fill is queued or running, one slot per key hash:
+	// a miss whose slot is taken, by its own key or another, queues nothing, and a
+	// later miss queues it once the slot is free. Lossy like ristretto itself, and it
+	// allocates nothing on the decision path (a sync.Map took two nodes per miss).
+	pending [pendingSlots]atomic.Uint64
 	// gens counts invalidations per key bucket: a fill that started before an
 	// invalidation must not store its stale profile for a whole TTL.
 	gens   [4096]atomic.Uint64
@@ -74,14 +78,23 @@ func (p *Profiles) Get(x string) Profile {
 	if pr, ok := p.cache.Get(k); ok {
 		return pr
 	}
-	if _, queued := p.pending.LoadOrStore(k, struct{}{}); !queued {
+	slot, v := p.pendingSlot(k)
+	if slot.CompareAndSwap(0, v) {
 		select {
 		case p.queue <- fillJob{x: strings.Clone(x), gen: p.gen(k).Load()}:
 		default: // workers are behind: drop, a later miss queues it again
-			p.pending.Delete(k)
+			slot.CompareAndSwap(v, 0)
 		}
 	}
 	return Profile{}
+}
+
+const pendingSlots = 4096
+
+// pendingSlot returns k's slot in pending and the value marking k there (never 0,
+// which marks a free slot).
+func (p *Profiles) pendingSlot(k uint64) (*atomic.Uint64, uint64) {
+	return &p.pending[mix(k)%pendingSlots], max(k, 1)
 }
 
 type fillJob struct {
@@ -125,11 +138,13 @@ func (p *Profiles) fill(ctx context.Context) {
 			}
 		}
 		stored = stored[:0]
+		// One deadline for the batch, not one per fill: a timer per fill cost more
+		// than computing a profile from memory, and a history that hangs fails the
+		// batch in 5 s rather than each of its fills in turn.
+		fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		for _, job := range jobs {
 			k := entityKey(job.x)
-			fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			pr, err := p.src.Profile(fctx, job.x)
-			cancel()
 			switch {
 			case err != nil:
 				p.log.WarnContext(ctx, "profile_fill_failed", "err", err)
@@ -141,6 +156,7 @@ func (p *Profiles) fill(ctx context.Context) {
 				stored = append(stored, job)
 			}
 		}
+		cancel()
 		if len(stored) > 0 {
 			p.cache.Wait() // make the fills visible before their keys can be queued again
 		}
@@ -150,7 +166,8 @@ func (p *Profiles) fill(ctx context.Context) {
 			}
 		}
 		for _, job := range jobs {
-			p.pending.Delete(entityKey(job.x))
+			slot, v := p.pendingSlot(entityKey(job.x))
+			slot.CompareAndSwap(v, 0)
 		}
 	}
 }
