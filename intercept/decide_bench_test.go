@@ -38,13 +38,29 @@ func world(b *testing.B) (*it.World, *intercept.Lists) {
 	return benchWorld, benchLists
 }
 
+// benchLive is the engine of the benchmark running. The testing package may call a
+// benchmark function more than once on one B (a first run with N=1, then the timed
+// one) and runs its cleanups only at the end, so an engine closed by b.Cleanup alone
+// would stay live beside the next one: its million remembered decisions and full
+// windows doubled the heap the timed run worked in, which no server has.
+var benchLive *intercept.Engine
+
+func closeBenchEngine() {
+	if benchLive != nil {
+		benchLive.Close()
+		benchLive = nil
+	}
+}
+
 func benchEngine(b *testing.B, ev intercept.Evaluator) *intercept.Engine {
 	_, lists := world(b)
+	closeBenchEngine()
 	e, err := intercept.New(intercept.DefaultSettings(), lists, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(e.Close)
+	benchLive = e
+	b.Cleanup(closeBenchEngine)
 	e.SetEvaluator(ev)
 	return e
 }
