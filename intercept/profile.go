@@ -34,10 +34,10 @@ type ProfileSource interface {
 // an unknown profile and queues a fill for the background workers. ristretto may drop
 // sets and evict entries by design; that only means another fill later.
 type Profiles struct {
-	cache   *ristretto.Cache[uint64, Profile]
-	src     ProfileSource
-	ttl     time.Duration
-	queue   chan fillJob
+	cache *ristretto.Cache[uint64, Profile]
+	src   ProfileSource
+	ttl   time.Duration
+	queue chan fillJob
 	// pending marks the keys whose fill is queued or running, one slot per key hash:
 	// a miss whose slot is taken, by its own key or another, queues nothing, and a
 	// later miss queues it once the slot is free. Lossy like ristretto itself, and it
