@@ -135,22 +135,12 @@ func (s *seen) locate(h uint64) (*seenShard, int) {
 // whole pointers.
 func (s *seen) prefetch(h uint64) {
 	sh, bi := s.locate(h)
-	b := &sh.buckets[bi]
-	for off := uintptr(0); off < unsafe.Sizeof(*b); off += 64 {
-		prefetch(unsafe.Add(unsafe.Pointer(b), off))
-	}
+	prefetchLines(&sh.buckets[bi])
 	prefetch(unsafe.Pointer(&sh.whole[bi*seenWays]))
 }
 
 // way returns the way of bucket b holding hash h, or -1.
-func (b *seenBucket) way(h uint64) int {
-	for i := range int(b.n) {
-		if b.hashes[i] == h {
-			return i
-		}
-	}
-	return -1
-}
+func (b *seenBucket) way(h uint64) int { return wayOf(b.hashes[:b.n], h) }
 
 // find returns what bucket bi holds for id: a decision kept whole, or a plain one;
 // neither when it holds nothing for id.

@@ -85,14 +85,7 @@ type windowBucket struct {
 }
 
 // find returns the way holding key, or -1.
-func (b *windowBucket) find(key uint64) int {
-	for i := range int(b.n) {
-		if b.keys[i] == key {
-			return i
-		}
-	}
-	return -1
-}
+func (b *windowBucket) find(key uint64) int { return wayOf(b.keys[:b.n], key) }
 
 type windowShard struct {
 	mu      sync.Mutex
@@ -205,9 +198,7 @@ func (w *window) prefetch(key uint64) {
 // lock, the ring found there measured slower (the lock's atomics wait for the misses).
 func (w *window) prefetchAll(key uint64) {
 	_, b := w.locate(key)
-	for off := uintptr(0); off < unsafe.Sizeof(*b); off += 64 {
-		prefetch(unsafe.Add(unsafe.Pointer(b), off))
-	}
+	prefetchLines(b)
 }
 
 // add records a mark under key. With once, a mark of the same event (time,
