@@ -18,7 +18,8 @@ type table struct {
 var (
 	tEvents = &table{"events", "seq, logged, id, kind, at, at_ms, bank, payer_account, payer_phone, payee_account, payee_bank, " +
 		"amount_fen, payer_balance_fen, has_balance, channel, operator, caller, callee, duration_s, origin, text, " +
-		"reporter_phone, fraud_type, suspect_numbers, suspect_accounts, suspect_banks, amount_lost_fen, narrative"}
+		"reporter_phone, fraud_type, suspect_numbers, suspect_accounts, suspect_banks, amount_lost_fen, narrative, " +
+		"payee_name, suspect_names, suspect_amounts_fen, suspect_paid_at"}
 	tDecisions = &table{"decisions", "seq, logged, event_id, kind, at, score, level, rules, rule_scores, rule_why, " +
 		"shadow_rules, errors, action_types, action_targets, action_ids, latency_us"}
 	tOrders = &table{"orders", "seq, logged, order_id, type, status, at, org, account, phone, amount_fen, event_id, " +
@@ -75,14 +76,18 @@ func rowsOf(r intercept.Record, out []row) ([]row, error) {
 			return out, fmt.Errorf("record %d: decided record without a decision", r.Seq)
 		}
 		ev, d := &dr.Event, dr.Decision
-		var banks, accts []string
+		n := len(ev.SuspectAccounts)
+		banks, accts, names := make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
+		amounts, paidAt := make([]int64, 0, n), make([]time.Time, 0, n)
 		for _, a := range ev.SuspectAccounts {
-			banks, accts = append(banks, a.Bank), append(accts, a.Account)
+			banks, accts, names = append(banks, a.Bank), append(accts, a.Account), append(names, a.Name)
+			amounts, paidAt = append(amounts, int64(a.Amount)), append(paidAt, ts(a.At)) // 1970 where not known
 		}
 		add(tEvents, ev.ID, ev.Kind.String(), ts(ev.At), uint16(ev.At.Nanosecond()/1e6), ev.Bank, ev.PayerAccount, ev.PayerPhone,
 			ev.PayeeAccount, ev.PayeeBank, int64(ev.Amount), int64(ev.PayerBalance), b2u8(ev.HasBalance), ev.Channel,
 			ev.Operator, ev.Caller, ev.Callee, uint32(max(ev.DurationS, 0)), ev.Origin, ev.Text,
-			ev.ReporterPhone, ev.FraudType, nonNil(ev.SuspectNumbers), nonNil(accts), nonNil(banks), int64(ev.AmountLost), ev.Narrative)
+			ev.ReporterPhone, ev.FraudType, nonNil(ev.SuspectNumbers), accts, banks, int64(ev.AmountLost), ev.Narrative,
+			ev.PayeeName, names, amounts, paidAt)
 		rulesHit, scores, whys := []string{}, []int16{}, []string{}
 		for _, m := range d.Matched {
 			rulesHit, scores, whys = append(rulesHit, m.Rule), append(scores, int16(m.Score)), append(whys, m.Why)
@@ -119,9 +124,12 @@ func rowsOf(r intercept.Record, out []row) ([]row, error) {
 				// Issued when journaled, not when the event happened (feeds come late).
 				add(tWarnings, a.TaskID, a.Phone, a.Tier, "queued", "", ts(r.At), ev.ID, "", "")
 			case a.OrderID != "":
-				org := a.Bank
+				org, amount := a.Bank, amount
 				if org == "" {
 					org = a.Operator
+				}
+				if a.Account != "" {
+					_, amount, _ = ev.PaidInto(a.Bank, a.Account)
 				}
 				add(tOrders, a.OrderID, string(a.Type), "pending", ts(r.At), org, a.Account, a.Phone,
 					int64(amount), ev.ID, a.Rule, "engine", "", "")

@@ -3,17 +3,21 @@ package analytics
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
 // Migrations are numbered SQL files, applied in order, each once; every statement is
-// idempotent (IF NOT EXISTS) so a migration interrupted half-way simply runs again.
+// idempotent so a migration interrupted half-way simply runs again: tables are created
+// IF NOT EXISTS, and a column that an ALTER TABLE ... ADD COLUMN finds already there
+// counts as added (18.16 knows no ADD COLUMN IF NOT EXISTS).
 //
 //go:embed migrations/*.sql
 var migrationFS embed.FS
@@ -89,7 +93,7 @@ func Migrate(ctx context.Context, conn driver.Conn) error {
 			continue
 		}
 		for i, st := range m.stmts {
-			if err := conn.Exec(ctx, st); err != nil {
+			if err := conn.Exec(ctx, st); err != nil && !columnThere(st, err) {
 				return fmt.Errorf("migration %s statement %d: %w", m.name, i+1, err)
 			}
 		}
@@ -99,3 +103,15 @@ func Migrate(ctx context.Context, conn driver.Conn) error {
 	}
 	return nil
 }
+
+// columnThere reports whether err is an ADD COLUMN statement st finding its column
+// already added (by an earlier run of the migration that stopped half-way).
+func columnThere(st string, err error) bool {
+	var exc *clickhouse.Exception
+	return errors.As(err, &exc) && exc.Code == codeIllegalColumn &&
+		strings.Contains(strings.ToUpper(st), " ADD COLUMN ") && strings.Contains(exc.Message, "already exists")
+}
+
+// codeIllegalColumn is ClickHouse's ILLEGAL_COLUMN, which ADD COLUMN of a column the
+// table has answers (18.16 and current servers).
+const codeIllegalColumn = 44

@@ -77,17 +77,10 @@ func (b *Book) planAppeal(ch AppealChange) (AppealChange, []OrderStatus, error) 
 		if ch.Outcome == AppealDenied {
 			return ch, nil, nil
 		}
-		// A granted appeal lifts whatever the order became (a stop converted to a freeze).
-		o := b.orders[a.OrderID]
-		for o.Child != "" && b.orders[o.Child] != nil {
-			o = b.orders[o.Child]
-		}
-		if !canDo("release", o.Status) {
-			return ch, nil, nil // it lapsed meanwhile: the grant is recorded, nothing to lift
-		}
-		s := o.status(StatusReleased, ch.At, ch.Who)
-		s.Reason, s.Reference = "appeal "+a.ID+" granted: "+ch.Grounds, ""
-		return ch, []OrderStatus{s}, nil
+		// A granted appeal lifts the order and whatever it became (its renewals, the
+		// freeze it was converted to); if it all lapsed meanwhile, the grant is recorded
+		// and there is nothing to lift.
+		return ch, b.releaseChain(b.orders[a.OrderID], ch.At, ch.Who, "appeal "+a.ID+" granted: "+ch.Grounds), nil
 	}
 	return ch, nil, bad("op", "want filed or decided")
 }

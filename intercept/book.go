@@ -151,11 +151,7 @@ func (b *Book) orderOf(ev *Event, d *Decision, a Action, at time.Time, caseID st
 	switch a.Type {
 	case ActStopPayment, ActFreezeRequest:
 		o.Org = a.Bank
-		if ev.Kind == KindTransfer {
-			o.Amount, o.TxAt = ev.Amount, ev.At
-		} else if len(ev.SuspectAccounts) == 1 {
-			o.Amount, o.TxAt = ev.AmountLost, ev.At
-		}
+		o.AccountName, o.Amount, o.TxAt = ev.PaidInto(a.Bank, a.Account)
 		o.Deadline = at.Add(b.set.StopExecute)
 		if a.Type == ActFreezeRequest {
 			o.Deadline = at.Add(b.set.FreezeExecute)
@@ -173,6 +169,34 @@ func (b *Book) orderOf(ev *Event, d *Decision, a Action, at time.Time, caseID st
 	}
 	o.History = []OrderStatus{o.status(StatusPending, at, "engine")}
 	return o
+}
+
+// PaidInto is what ev says of the money paid into account at bank: the holder's name,
+// the amount and when, as a stop-payment carries them (zero where unknown). For the
+// payer's own account of a transfer it is the money leaving it.
+func (ev *Event) PaidInto(bank, account string) (name string, amount Fen, at time.Time) {
+	switch ev.Kind {
+	case KindTransfer:
+		if account == ev.PayeeAccount && bank == ev.PayeeBank {
+			return ev.PayeeName, ev.Amount, ev.At
+		}
+		return "", ev.Amount, ev.At
+	case KindReport:
+		for _, s := range ev.SuspectAccounts {
+			if s.Account != account || s.Bank != bank {
+				continue
+			}
+			amount, at = s.Amount, s.At
+			if amount == 0 && len(ev.SuspectAccounts) == 1 {
+				amount = ev.AmountLost // the whole loss went into the one account
+			}
+			if at.IsZero() {
+				at = ev.At // when it was reported: the payment was before
+			}
+			return s.Name, amount, at
+		}
+	}
+	return "", 0, time.Time{}
 }
 
 // status is an OrderStatus record of o entering status s, carrying o's fields.

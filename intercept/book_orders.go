@@ -52,13 +52,18 @@ func (b *Book) plan(id string, op OrderOp) ([]OrderStatus, error) {
 		s.Reference = op.Reference
 		s.Expires = b.term(o, at)
 		return []OrderStatus{s}, nil
-	case "reject", "release":
+	case "reject":
 		if err := need("reason", op.Reason); err != nil {
 			return nil, err
 		}
-		s := next(map[string]string{"reject": StatusRejected, "release": StatusReleased}[op.Op])
+		s := next(StatusRejected)
 		s.Reason = op.Reason
 		return []OrderStatus{s}, nil
+	case "release":
+		if err := need("reason", op.Reason); err != nil {
+			return nil, err
+		}
+		return b.releaseChain(o, at, op.Who, op.Reason), nil
 	case "expire":
 		return []OrderStatus{next(StatusExpired)}, nil
 	case "renew":
@@ -76,14 +81,44 @@ func (b *Book) term(o *Order, at time.Time) time.Time {
 	case ActStopPayment:
 		return at.Add(b.set.StopTerm)
 	case ActFreeze:
+		if p := b.renews(o); p != nil && p.Expires.After(at) {
+			at = p.Expires // a renewal runs on from the term it extends
+		}
 		return at.AddDate(0, b.set.FreezeMonths, 0)
 	}
 	return time.Time{}
 }
 
+// releaseChain releases o and whatever it became that still binds (a renewal the bank
+// has yet to execute, the freeze it was converted to): a release lifts the order
+// wholly, not one link of it.
+func (b *Book) releaseChain(o *Order, at time.Time, by, reason string) []OrderStatus {
+	var out []OrderStatus
+	for _, x := range b.chain(o) {
+		if canDo("release", x.Status) {
+			s := x.status(StatusReleased, at, by)
+			s.Reason, s.Reference = reason, ""
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// planRenew asks the bank to keep o in force past its term: a renewal is a new order
+// to the same bank (its Parent is o), which the bank executes or rejects like any
+// other, and o stands until its own term ends. A renewed stop counts as another stop;
+// a freeze is renewed under a new legal document before it expires, and its new term
+// runs on from the old one.
 func (b *Book) planRenew(o *Order, op OrderOp) ([]OrderStatus, error) {
-	s := o.status(StatusExecuted, op.At, op.Who)
-	s.Renewal, s.Reason = true, op.Reason
+	if c := b.orders[o.Child]; c != nil && c.Live() {
+		return nil, fmt.Errorf("order %s was renewed or converted already, as %s: act on that one: %w", o.ID, c.ID, ErrConflict)
+	}
+	r := &Order{Type: o.Type, Org: o.Org, Account: o.Account, AccountName: o.AccountName, Amount: o.Amount, TxAt: o.TxAt,
+		EventID: o.EventID, CaseID: o.CaseID, Rule: o.Rule, Issuer: op.Who, Basis: o.Basis, Document: o.Document,
+		Parent: o.ID, Created: op.At, Reason: "renewal of " + o.ID}
+	if strings.TrimSpace(op.Reason) != "" {
+		r.Reason += ": " + op.Reason
+	}
 	switch o.Type {
 	case ActStopPayment:
 		if n := len(b.stopsOf[o.Account]); n >= b.set.MaxStops {
@@ -92,20 +127,38 @@ func (b *Book) planRenew(o *Order, op OrderOp) ([]OrderStatus, error) {
 		if id, ok := b.st.stops.get(o.Account); ok && id != o.ID {
 			return nil, fmt.Errorf("account %s is under order %s: %w", o.Account, id, ErrConflict)
 		}
-		s.Expires = op.At.Add(b.set.StopTerm)
+		r.ID, r.Deadline = b.newID("SP"), op.At.Add(b.set.StopExecute)
 	case ActFreeze:
+		if o.Status != StatusExecuted {
+			return nil, fmt.Errorf("freeze %s is %s: a freeze is renewed while it stands; after it lapses a new legal decision is needed: %w", o.ID, o.Status, ErrConflict)
+		}
 		if strings.TrimSpace(op.Document) == "" {
 			return nil, &ValidationError{Fields: []FieldError{{Field: "document", Reason: "a renewal needs the legal document's number"}}}
 		}
-		from := o.Expires
-		if op.At.After(from) {
-			from = op.At
-		}
-		s.Document, s.Expires = op.Document, from.AddDate(0, b.set.FreezeMonths, 0)
+		r.ID, r.Document, r.Deadline = b.newID("FZ"), op.Document, op.At.Add(b.set.FreezeExecute)
 	default:
 		return nil, fmt.Errorf("only stop-payments and freezes are renewed, not %s: %w", o.Type, ErrConflict)
 	}
-	return []OrderStatus{s}, nil
+	return []OrderStatus{r.status(StatusPending, op.At, op.Who)}, nil
+}
+
+// renews returns the order o renews (its parent of the same type), or nil.
+func (b *Book) renews(o *Order) *Order {
+	if p := b.orders[o.Parent]; p != nil && p.Type == o.Type {
+		return p
+	}
+	return nil
+}
+
+// chain is o and what it became, in order: its renewals and the freeze it was
+// converted to, and theirs.
+func (b *Book) chain(o *Order) []*Order {
+	out := []*Order{o}
+	for o.Child != "" && b.orders[o.Child] != nil && len(out) <= len(b.orders) {
+		o = b.orders[o.Child]
+		out = append(out, o)
+	}
+	return out
 }
 
 // planConvert turns a stop or a freeze request into a freeze under a legal document,
@@ -116,6 +169,9 @@ func (b *Book) planConvert(o *Order, op OrderOp) ([]OrderStatus, error) {
 	}
 	if o.Type == ActFreezeRequest && (o.Status == StatusExecuted || o.Status == StatusExpired) {
 		return nil, fmt.Errorf("order %s is %s: %w", o.ID, o.Status, ErrConflict)
+	}
+	if c := b.orders[o.Child]; c != nil && c.Live() {
+		return nil, fmt.Errorf("order %s was renewed as %s: convert that one: %w", o.ID, c.ID, ErrConflict)
 	}
 	var fe []FieldError
 	if strings.TrimSpace(op.Document) == "" {
@@ -149,6 +205,9 @@ func (b *Book) apply(s OrderStatus) {
 			EventID: s.EventID, Rule: s.Rule, Issuer: s.Issuer, Reason: s.Reason, AccountName: s.AccountName, TxAt: s.TxAt,
 			CaseID: s.CaseID, Basis: s.Basis, ReasonCode: s.ReasonCode, Document: s.Document, Parent: s.Parent,
 			Created: s.At, Deadline: s.Deadline}
+		if p := b.renews(o); p != nil {
+			p.Child, o.Renewals = o.ID, p.Renewals+1
+		}
 		b.create(o)
 		b.claimLocked(o)
 		if c := b.cases[o.CaseID]; c != nil {
@@ -171,6 +230,7 @@ func (b *Book) apply(s OrderStatus) {
 	case StatusExecuted:
 		o.Expires = s.Expires
 		if s.Renewal {
+			// Journals from before 2026-12-02 renewed an order in place.
 			o.Renewals++
 			if s.Document != "" {
 				o.Document = s.Document

@@ -131,22 +131,31 @@ func TestOrderLifecycle(t *testing.T) {
 		t.Fatal("an expired stop still holds the account")
 	}
 
-	// Renewing is the second stop; a third is refused.
+	// Renewing asks the bank for the second stop: a new order with the same details,
+	// which the bank executes as its own step; a third is refused.
 	stop = f.act(t, stopID, intercept.OrderOp{Op: "renew", Reason: "victim's funds still in the account"})
-	if stop.Status != intercept.StatusExecuted || stop.Renewals != 1 || book.Stops(muleAccount) != 2 {
-		t.Fatalf("renewed stop = %+v, stops %d", stop, book.Stops(muleAccount))
+	renewal, err := book.Order(stop.Child)
+	if err != nil || renewal.Status != intercept.StatusPending || renewal.Parent != stopID || renewal.Renewals != 1 ||
+		renewal.Amount != stop.Amount || renewal.Org != "ABC" || book.Stops(muleAccount) != 2 {
+		t.Fatalf("renewal = %+v, %v; stops %d", renewal, err, book.Stops(muleAccount))
 	}
-	if id, ok := f.eng.State().Stopped(muleAccount); !ok || id != stopID {
-		t.Fatalf("renewed stop not in force: %q %v", id, ok)
+	if id, ok := f.eng.State().Stopped(muleAccount); !ok || id != renewal.ID {
+		t.Fatalf("renewal not in force: %q %v", id, ok)
+	}
+	renewal = f.act(t, renewal.ID, intercept.OrderOp{Op: "execute", Reference: "ABC-2026-0002"})
+	if !renewal.Expires.Equal(f.clock.now().Add(48 * time.Hour)) {
+		t.Fatalf("renewal expires %v, want 48 h after the bank executed it", renewal.Expires)
 	}
 	f.clock.add(49 * time.Hour)
 	if _, err := f.desk.Sweep(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.desk.ActOnOrder(ctx, stopID, "", intercept.OrderOp{Op: "renew"}); !errors.Is(err, intercept.ErrConflict) {
-		t.Fatalf("third stop by renewal: %v, want conflict", err)
+	for _, id := range []string{stopID, renewal.ID} {
+		if _, err := f.desk.ActOnOrder(ctx, id, "", intercept.OrderOp{Op: "renew"}); !errors.Is(err, intercept.ErrConflict) {
+			t.Fatalf("third stop by renewing %s: %v, want conflict", id, err)
+		}
 	}
-	_, err = f.desk.Issue(ctx, intercept.IssueRequest{Type: intercept.ActStopPayment, Bank: "ABC", Account: muleAccount, AccountName: "Zhang San", Reason: "again"}, "hotline")
+	_, err = f.desk.Issue(ctx, intercept.IssueRequest{Type: intercept.ActStopPayment, Bank: "ABC", Account: muleAccount, AccountName: "Zhang San", Amount: "52000.00", TxAt: it.T0, Reason: "again"}, "hotline")
 	if !errors.Is(err, intercept.ErrConflict) {
 		t.Fatalf("third stop by hand: %v, want conflict", err)
 	}
@@ -233,19 +242,29 @@ func TestOrderLifecycle(t *testing.T) {
 	if _, err := f.desk.ChangeCase(ctx, intercept.CaseChange{CaseID: c.ID, Op: "status", Status: "done", Who: "wang"}); !isField(err, "status") {
 		t.Fatalf("bad case status: %v", err)
 	}
-	if want := []string{"order.pending stop_payment", "order.pending cutoff", "order.renewed stop_payment",
+	if want := []string{"order.pending stop_payment", "order.pending cutoff", "order.pending stop_payment",
 		"order.pending freeze", "order.released freeze", "order.released cutoff"}; !cmp.Equal(want, f.notice) {
 		t.Errorf("notices (-want +got):\n%s", cmp.Diff(want, f.notice))
 	}
 
-	// A restart rebuilds the same book from the journal alone, and from a snapshot.
+	h := sameAfterRestart(t, f)
+	if _, ok := h.eng.State().CutOff(scamNumber); ok {
+		t.Error("snapshot brought back a restored cutoff")
+	}
+}
+
+// sameAfterRestart checks that a restart rebuilds f's book from the journal alone,
+// and from a snapshot; it returns the desk restored from the snapshot.
+func sameAfterRestart(t *testing.T, f *deskFixture) *deskFixture {
+	t.Helper()
+	ctx := context.Background()
 	g := newDeskFixture(t, &it.Journal{})
 	for _, r := range f.j.Records() {
 		if _, err := g.desk.Restore(ctx, r); err != nil {
 			t.Fatalf("restore %d: %v", r.Seq, err)
 		}
 	}
-	sameBook(t, "journal replay", book, g.desk.Book())
+	sameBook(t, "journal replay", f.desk.Book(), g.desk.Book())
 	var snap bytes.Buffer
 	if err := f.eng.WriteSnapshot(&snap, intercept.SnapshotHeader{Seq: 1}); err != nil {
 		t.Fatal(err)
@@ -254,10 +273,8 @@ func TestOrderLifecycle(t *testing.T) {
 	if _, err := h.eng.ReadSnapshot(&snap); err != nil {
 		t.Fatal(err)
 	}
-	sameBook(t, "snapshot", book, h.desk.Book())
-	if _, ok := h.eng.State().CutOff(scamNumber); ok {
-		t.Error("snapshot brought back a restored cutoff")
-	}
+	sameBook(t, "snapshot", f.desk.Book(), h.desk.Book())
+	return h
 }
 
 func sameBook(t *testing.T, how string, want, got *intercept.Book) {
@@ -310,7 +327,7 @@ func contains(s []string, x string) bool {
 func TestBookForgetsWhatIsOver(t *testing.T) {
 	ctx := context.Background()
 	f := newDeskFixture(t, &it.Journal{})
-	stop, err := f.desk.Issue(ctx, intercept.IssueRequest{Type: intercept.ActStopPayment, Bank: "ABC", Account: muleAccount, AccountName: "Zhang San", Reason: "report"}, "hotline")
+	stop, err := f.desk.Issue(ctx, intercept.IssueRequest{Type: intercept.ActStopPayment, Bank: "ABC", Account: muleAccount, AccountName: "Zhang San", Amount: "52000.00", TxAt: it.T0, Reason: "report"}, "hotline")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +405,7 @@ func TestStopsThatNeverTookEffect(t *testing.T) {
 	f := newDeskFixture(t, &it.Journal{})
 	issue := func(typ intercept.ActionType) intercept.Order {
 		t.Helper()
-		o, err := f.desk.Issue(ctx, intercept.IssueRequest{Type: typ, Bank: "ABC", Account: muleAccount, AccountName: "Zhang San", Reason: "report"}, "hotline")
+		o, err := f.desk.Issue(ctx, intercept.IssueRequest{Type: typ, Bank: "ABC", Account: muleAccount, AccountName: "Zhang San", Amount: "52000.00", TxAt: it.T0, Reason: "report"}, "hotline")
 		if err != nil {
 			t.Fatalf("issue %s: %v", typ, err)
 		}

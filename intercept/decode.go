@@ -1,6 +1,7 @@
 package intercept
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -66,7 +67,8 @@ type Decoder struct {
 // Limits of an event, beyond the per-type ones of phones, accounts and money.
 const (
 	maxIDLen       = 128
-	maxLabelLen    = 64 // channel, origin, fraud_type
+	maxLabelLen    = 64  // channel, origin, fraud_type
+	maxNameLen     = 100 // an account holder's name (payee_name, suspect_accounts[].name)
 	maxTextLen     = 2000
 	maxNarrative   = 4000
 	maxDuration    = 86400
@@ -147,6 +149,7 @@ const (
 	fPayerPhone
 	fPayeeAccount
 	fPayeeBank
+	fPayeeName
 	fAmount
 	fPayerBalance
 	fChannel
@@ -167,7 +170,7 @@ const (
 
 var decNames = [decNumFields]string{
 	"id", "kind", "at",
-	"bank", "payer_account", "payer_phone", "payee_account", "payee_bank", "amount",
+	"bank", "payer_account", "payer_phone", "payee_account", "payee_bank", "payee_name", "amount",
 	"payer_balance", "channel",
 	"operator", "caller", "callee", "duration_s", "origin", "text",
 	"reporter_phone", "fraud_type", "suspect_numbers", "suspect_accounts", "amount_lost",
@@ -192,6 +195,8 @@ func decLookup(key []byte) (decField, bool) {
 		return fPayeeAccount, true
 	case "payee_bank":
 		return fPayeeBank, true
+	case "payee_name":
+		return fPayeeName, true
 	case "amount":
 		return fAmount, true
 	case "payer_balance":
@@ -241,7 +246,7 @@ func decFields(fs ...decField) decSet {
 var (
 	decCommon     = decFields(fID, fKind, fAt)
 	decKindFields = [numKinds]decSet{
-		KindTransfer: decFields(fBank, fPayerAccount, fPayerPhone, fPayeeAccount, fPayeeBank,
+		KindTransfer: decFields(fBank, fPayerAccount, fPayerPhone, fPayeeAccount, fPayeeBank, fPayeeName,
 			fAmount, fPayerBalance, fChannel),
 		KindCall:   decFields(fOperator, fCaller, fCallee, fDurationS, fOrigin),
 		KindSMS:    decFields(fOperator, fCaller, fCallee, fText),
@@ -393,6 +398,10 @@ func (st *decodeState) text(f decField, b []byte) (string, string) {
 		if reason := checkText(b, 1, maxLabelLen, false); reason != "" {
 			return "", reason
 		}
+	case fPayeeName:
+		if reason := checkText(b, 1, maxNameLen, false); reason != "" {
+			return "", reason
+		}
 	case fText:
 		if reason := checkText(b, 0, maxTextLen, true); reason != "" {
 			return "", reason
@@ -420,6 +429,8 @@ func stringField(ev *Event, f decField) *string {
 		return &ev.PayeeAccount
 	case fPayeeBank:
 		return &ev.PayeeBank
+	case fPayeeName:
+		return &ev.PayeeName
 	case fChannel:
 		return &ev.Channel
 	case fOperator:
@@ -483,7 +494,7 @@ func (st *decodeState) suspectNumbers(vs, ve int) []string {
 	return out
 }
 
-// suspectAccounts decodes an array of at most maxSuspects {bank, account} objects.
+// suspectAccounts decodes an array of at most maxSuspects account objects.
 func (st *decodeState) suspectAccounts(vs, ve int) []AccountRef {
 	const name = "suspect_accounts"
 	var buf [8]decSpan
@@ -502,51 +513,79 @@ func (st *decodeState) suspectAccounts(vs, ve int) []AccountRef {
 	return out
 }
 
+// accountRefNames are the fields of a suspect account; bank and account are required.
+var accountRefNames = [...]string{"bank", "account", "name", "amount", "at"}
+
 // accountRef decodes element i of suspect_accounts; errors name the element's field:
 // suspect_accounts[1].account.
 func (st *decodeState) accountRef(a *AccountRef, i, vs int) {
-	names := [2]string{"bank", "account"}
 	path := func(f string) string { return "suspect_accounts[" + strconv.Itoa(i) + "]." + f }
-	var buf [4]decMember
+	var buf [8]decMember
 	members, _ := st.object(vs, 1, buf[:0]) // valid: checked by topLevel
-	var given, present [2]bool
+	var given, present [len(accountRefNames)]bool
 	for _, m := range members {
 		k := st.key(m)
-		var j int
-		switch string(k) {
-		case "bank":
-			j = 0
-		case "account":
-			j = 1
-		default:
+		j := slices.Index(accountRefNames[:], string(k))
+		if j < 0 {
 			st.add(path(fieldLabel(k)), "unknown field")
 			continue
 		}
 		if given[j] {
-			st.add(path(names[j]), "duplicate field")
+			st.add(path(accountRefNames[j]), "duplicate field")
 			continue
 		}
 		given[j] = true
 		if st.data[m.vs] == 'n' {
-			continue // absent: reported as required below
+			continue // absent: reported below if required
 		}
 		present[j] = true
+		if j == 3 && st.data[m.vs] != '"' {
+			st.add(path("amount"), "must be a decimal string in yuan")
+			continue
+		}
 		b, reason := st.str(m.vs, m.ve)
-		if reason == "" && j == 0 {
-			a.Bank, reason = code(b)
-		} else if reason == "" {
-			var err error
-			if a.Account, err = normalizeAccount(b); err != nil {
-				reason = reasonOf(err)
-			}
+		if reason == "" {
+			reason = a.set(j, b)
 		}
 		if reason != "" {
-			st.add(path(names[j]), reason)
+			st.add(path(accountRefNames[j]), reason)
 		}
 	}
-	for j, name := range names {
+	for j := range 2 {
 		if !present[j] {
-			st.add(path(name), "required")
+			st.add(path(accountRefNames[j]), "required")
 		}
 	}
+}
+
+// set decodes field j (of accountRefNames) of a suspect account from its string b and
+// says what is wrong with it.
+func (a *AccountRef) set(j int, b []byte) string {
+	var err error
+	switch j {
+	case 0:
+		var reason string
+		a.Bank, reason = code(b)
+		return reason
+	case 1:
+		a.Account, err = normalizeAccount(b)
+	case 2:
+		if reason := checkText(b, 1, maxNameLen, false); reason != "" {
+			return reason
+		}
+		a.Name = string(b)
+	case 3:
+		if a.Amount, err = parseYuan(b); err == nil && a.Amount == 0 {
+			return "must be more than 0"
+		}
+	case 4:
+		var ok bool
+		if a.At, ok = parseTime(b); !ok {
+			return "must be an RFC 3339 time like 2026-11-21T10:00:00+08:00"
+		}
+	}
+	if err != nil {
+		return reasonOf(err)
+	}
+	return ""
 }

@@ -40,7 +40,7 @@ var validEvents = []Event{
 		PayeeBank: "ABC", Amount: 500000, PayerBalance: 520000, HasBalance: true, Channel: "mobile"},
 	{ID: "t-2", Kind: KindTransfer, At: time.Date(2026, 11, 21, 10, 7, 30, 250e6, cst), Bank: "CCB",
 		PayerAccount: "6217000000000003", PayerPhone: "+8613800000002", PayeeAccount: "6228480000000002",
-		PayeeBank: "ABC", Amount: 4999950, Channel: "online"},
+		PayeeBank: "ABC", PayeeName: "张三", Amount: 4999950, Channel: "online"},
 	{ID: "t-3", Kind: KindTransfer, At: time.Date(2026, 11, 21, 2, 8, 0, 0, time.UTC), Bank: "CMB",
 		PayerAccount: "6214830000000005", PayeeAccount: "6222600000000004", PayeeBank: "BOCOM",
 		Amount: 1, HasBalance: true},
@@ -62,8 +62,9 @@ var validEvents = []Event{
 		Narrative: "对方自称公安，要求把钱转到\"安全账户\"。"},
 	{ID: "r-2", Kind: KindReport, At: time.Date(2026, 11, 21, 11, 0, 0, 0, cst), ReporterPhone: "+8613900000005",
 		FraudType: "fake_investment", SuspectNumbers: []string{"+85512345678", "+8617012345678", "+8696110"},
-		SuspectAccounts: []AccountRef{{Bank: "ABC", Account: "6228480000000006"}, {Bank: "PSBC", Account: "6221880000000007"}},
-		AmountLost:      12000000, Narrative: "Told to buy \"crypto\" on an app.\r\nLost everything."},
+		SuspectAccounts: []AccountRef{{Bank: "ABC", Account: "6228480000000006", Name: "李四", Amount: 8000000,
+			At: time.Date(2026, 11, 20, 15, 30, 0, 0, cst)}, {Bank: "PSBC", Account: "6221880000000007"}},
+		AmountLost: 12000000, Narrative: "Told to buy \"crypto\" on an app.\r\nLost everything."},
 	{ID: "r-3", Kind: KindReport, At: time.Date(2026, 11, 21, 12, 0, 0, 0, cst), ReporterPhone: "+8613800000008",
 		FraudType: "刷单返利"},
 }
@@ -370,6 +371,17 @@ func TestDecodeInvalid(t *testing.T) {
 			{"suspect_accounts[2].account", "too short"},
 			{"suspect_accounts[2].account", "duplicate field"},
 			{"suspect_accounts[2].bank", "required"},
+		}},
+
+		{"payee_name empty", `{` + okTransfer + `,"payee_name":""}`, []fe{{"payee_name", "must not be empty"}}},
+		{"payee_name too long", `{` + okTransfer + `,"payee_name":"` + strings.Repeat("名", 101) + `"}`, []fe{{"payee_name", "longer than 100 characters"}}},
+		{"payee_name in a call", `{` + okCall + `,"payee_name":"张三"}`, []fe{{"payee_name", "not a field of call events"}}},
+		{"bad suspect account details", `{` + okReport + `,"suspect_accounts":[{"bank":"ABC","account":"6228480000000002","name":"a\nb","amount":"0","at":"yesterday"},{"bank":"ABC","account":"6228480000000003","amount":80000,"name":7,"at":null}]}`, []fe{
+			{"suspect_accounts[0].name", "must not contain control characters"},
+			{"suspect_accounts[0].amount", "must be more than 0"},
+			{"suspect_accounts[0].at", "must be an RFC 3339 time like 2026-11-21T10:00:00+08:00"},
+			{"suspect_accounts[1].amount", "must be a decimal string in yuan"},
+			{"suspect_accounts[1].name", "must be a string"},
 		}},
 
 		// Many problems at once, in the order of the input, missing fields last.

@@ -47,17 +47,15 @@ func (d *Desk) journalOrders(ctx context.Context, recs []OrderStatus, extra []Re
 }
 
 // applyOrders applies journaled status records and tells the org what it must act on:
-// a new order, a renewal, a conversion, a release.
+// a new order (a renewal is one, with the order it renews as its parent), a
+// conversion, a release.
 func (d *Desk) applyOrders(recs []OrderStatus) {
 	for _, s := range recs {
 		d.eng.book.apply(s)
-		event := "order." + s.Status
-		switch {
-		case s.Status == StatusExecuted && s.Renewal:
-			event = "order.renewed" // the bank must keep it in force past the old term
-		case s.Status != StatusPending && s.Status != StatusReleased && s.Status != StatusConverted:
+		if s.Status != StatusPending && s.Status != StatusReleased && s.Status != StatusConverted {
 			continue
 		}
+		event := "order." + s.Status
 		if o, err := d.eng.book.Order(s.OrderID); err == nil && o.Type != ActFreezeRequest {
 			d.notify(o, event)
 		}
@@ -133,6 +131,9 @@ func (d *Desk) Issue(ctx context.Context, r IssueRequest, who string) (Order, er
 	return b.Order(o.ID)
 }
 
+// maxClockSkew is how far ahead of the desk's clock a time given for the past may be.
+const maxClockSkew = 5 * time.Minute
+
 // checkIssue validates a hand-issued order and returns it, not yet numbered.
 func (d *Desk) checkIssue(r IssueRequest, now time.Time) (*Order, error) {
 	b := d.eng.book
@@ -167,8 +168,20 @@ func (d *Desk) checkIssue(r IssueRequest, now time.Time) (*Order, error) {
 			}
 			o.Amount = f
 		}
-		if r.Type == ActStopPayment && strings.TrimSpace(r.AccountName) == "" {
-			bad("account_name", "required: the bank executes a stop only if name, number, amount and time match")
+		if r.Type == ActStopPayment {
+			const match = "required: the bank executes a stop only if name, number, amount and time match"
+			if strings.TrimSpace(r.AccountName) == "" {
+				bad("account_name", match)
+			}
+			if r.Amount == "" {
+				bad("amount", match)
+			}
+			switch {
+			case r.TxAt.IsZero():
+				bad("tx_at", match)
+			case r.TxAt.After(now.Add(maxClockSkew)):
+				bad("tx_at", "in the future: when the money moved")
+			}
 		}
 	case ActCutoff:
 		n, err := NormalizePhone(r.Phone, d.dec.DefaultCountry)

@@ -25,6 +25,7 @@ func (e *Event) AppendJSON(b []byte) []byte {
 		b = appendStringField(b, fPayerPhone, e.PayerPhone, false)
 		b = appendStringField(b, fPayeeAccount, e.PayeeAccount, true)
 		b = appendStringField(b, fPayeeBank, e.PayeeBank, true)
+		b = appendStringField(b, fPayeeName, e.PayeeName, false)
 		b = appendMoneyField(b, fAmount, e.Amount)
 		if e.HasBalance {
 			b = appendMoneyField(b, fPayerBalance, e.PayerBalance)
@@ -62,6 +63,18 @@ func (e *Event) AppendJSON(b []byte) []byte {
 				b = appendJSONString(b, a.Bank)
 				b = append(b, `,"account":`...)
 				b = appendJSONString(b, a.Account)
+				if a.Name != "" {
+					b = append(b, `,"name":`...)
+					b = appendJSONString(b, a.Name)
+				}
+				if a.Amount != 0 {
+					b = append(b, `,"amount":"`...)
+					b = append(appendFen(b, a.Amount), '"')
+				}
+				if !a.At.IsZero() {
+					b = append(b, `,"at":"`...)
+					b = append(a.At.AppendFormat(b, time.RFC3339Nano), '"')
+				}
 				b = append(b, '}')
 			}
 			b = append(b, ']')

@@ -41,10 +41,16 @@ func Kinds() []Kind { return []Kind{KindTransfer, KindCall, KindSMS, KindReport}
 // Fen is an amount of money in fen (1/100 yuan). JSON carries yuan as a decimal string.
 type Fen int64
 
-// AccountRef names a bank account.
+// AccountRef names a bank account a report suspects, with what the victim knows of
+// the payment into it: the holder's name, the amount and when. A stop-payment carries
+// them, and the bank executes it only if they match its own records. Its JSON form is
+// the event's (Event.AppendJSON): amount in yuan, at in RFC 3339.
 type AccountRef struct {
-	Bank    string `json:"bank"`
-	Account string `json:"account"`
+	Bank    string
+	Account string
+	Name    string    // the holder's name, as the victim was shown it
+	Amount  Fen       // paid into the account (0: not known)
+	At      time.Time // when it was paid (zero: not known)
 }
 
 // Event is one incoming fact: a bank transfer, a call, an SMS or a hotline report.
@@ -62,6 +68,7 @@ type Event struct {
 	PayerPhone   string
 	PayeeAccount string
 	PayeeBank    string
+	PayeeName    string // the payee's name as the payer's bank has it (optional)
 	Amount       Fen
 	PayerBalance Fen  // balance before the transfer, when HasBalance
 	HasBalance   bool // payer_balance was sent

@@ -81,7 +81,7 @@ type OrderStatus struct {
 	Child       string    `json:"child,omitempty"`
 	Deadline    time.Time `json:"deadline,omitzero"`
 	Expires     time.Time `json:"expires,omitzero"`
-	Renewal     bool      `json:"renewal,omitempty"` // an executed order renewed: Expires is the new term
+	Renewal     bool      `json:"renewal,omitempty"` // journals before 2026-12-02: an order renewed in place, Expires its new term
 }
 
 // CaseChange is the journal form of a change to a case: opened, linked (events or

@@ -40,8 +40,8 @@ func TestMalformedRequests(t *testing.T) {
 		{"unknown case", "GET", "/api/v1/cases/CS-nope", ``, http.StatusNotFound, "CS-nope"},
 		{"white-list 95588", "POST", "/api/v1/lists/number", `{"value":"+8695588","list":"white","reason":"bank service line"}`, http.StatusCreated, "white"},
 		{"cut a white number", "POST", "/api/v1/orders", `{"type":"cutoff","phone":"+8695588","reason_code":"spoof","reason":"r"}`, http.StatusConflict, "never cut"},
-		{"stop twice", "POST", "/api/v1/orders", `{"type":"stop_payment","bank":"ABC","account":"6228480000000002","account_name":"Zhang San","reason":"report"}`, http.StatusCreated, "pending"},
-		{"second stop in force", "POST", "/api/v1/orders", `{"type":"stop_payment","bank":"ABC","account":"6228480000000002","account_name":"Zhang San","reason":"again"}`, http.StatusConflict, "already under order"},
+		{"stop twice", "POST", "/api/v1/orders", `{"type":"stop_payment","bank":"ABC","account":"6228480000000002","account_name":"Zhang San","amount":"52000.00","tx_at":"2026-11-21T09:50:00+08:00","reason":"report"}`, http.StatusCreated, "pending"},
+		{"second stop in force", "POST", "/api/v1/orders", `{"type":"stop_payment","bank":"ABC","account":"6228480000000002","account_name":"Zhang San","amount":"52000.00","tx_at":"2026-11-21T09:50:00+08:00","reason":"again"}`, http.StatusConflict, "already under order"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := j.len()

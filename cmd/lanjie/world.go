@@ -98,13 +98,13 @@ func (w *demoWorld) transfer(t time.Time, from customer, payee, payeeBank string
 	if balance > 0 {
 		bal = fmt.Sprintf(`,"payer_balance":"%d.00"`, balance)
 	}
-	w.add(t, fmt.Sprintf(`{"id":%q,"kind":"transfer","at":%q,"bank":%q,"payer_account":%q,"payer_phone":%q,"payee_account":%q,"payee_bank":%q,"amount":"%d.00"%s,"channel":"mobile"}`,
-		w.id("t"), w.at(t), from.bank, from.account, from.phone, payee, payeeBank, yuan, bal))
+	w.add(t, fmt.Sprintf(`{"id":%q,"kind":"transfer","at":%q,"bank":%q,"payer_account":%q,"payer_phone":%q,"payee_account":%q,"payee_bank":%q,"payee_name":%q,"amount":"%d.00"%s,"channel":"mobile"}`,
+		w.id("t"), w.at(t), from.bank, from.account, from.phone, payee, payeeBank, holder(payee), yuan, bal))
 }
 
 func (w *demoWorld) forward(t time.Time, from, fromBank, to string, yuan int) {
-	w.add(t, fmt.Sprintf(`{"id":%q,"kind":"transfer","at":%q,"bank":%q,"payer_account":%q,"payee_account":%q,"payee_bank":"PSBC","amount":"%d.00","channel":"online"}`,
-		w.id("t"), w.at(t), fromBank, from, to, yuan))
+	w.add(t, fmt.Sprintf(`{"id":%q,"kind":"transfer","at":%q,"bank":%q,"payer_account":%q,"payee_account":%q,"payee_bank":"PSBC","payee_name":%q,"amount":"%d.00","channel":"online"}`,
+		w.id("t"), w.at(t), fromBank, from, to, holder(to), yuan))
 }
 
 func (w *demoWorld) call(t time.Time, caller, callee, origin string, secs int) {
@@ -122,9 +122,13 @@ func (w *demoWorld) sms(t time.Time, caller, callee, text string) {
 }
 
 func (w *demoWorld) report(t time.Time, reporter, fraud string, numbers []string, account string, lost int) {
-	w.add(t, fmt.Sprintf(`{"id":%q,"kind":"report","at":%q,"reporter_phone":%q,"fraud_type":%q,"suspect_numbers":[%q],"suspect_accounts":[{"bank":"PSBC","account":%q}],"amount_lost":"%d.00","narrative":"synthetic demo report"}`,
-		w.id("r"), w.at(t), reporter, fraud, numbers[0], account, lost))
+	w.add(t, fmt.Sprintf(`{"id":%q,"kind":"report","at":%q,"reporter_phone":%q,"fraud_type":%q,"suspect_numbers":[%q],"suspect_accounts":[{"bank":"PSBC","account":%q,"name":%q}],"amount_lost":"%d.00","narrative":"synthetic demo report"}`,
+		w.id("r"), w.at(t), reporter, fraud, numbers[0], account, holder(account), lost))
 }
+
+// holder is the synthetic holder's name of a demo account: 示例户名 and its last four
+// digits, so that a stop carries a name the way a real feed's would.
+func holder(account string) string { return "示例户名" + account[len(account)-4:] }
 
 func (w *demoWorld) add(t time.Time, line string) { w.lines = append(w.lines, timedLine{t, line}) }
 

@@ -1,0 +1,213 @@
+package intercept_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/lanjie/lanjie/intercept"
+	it "github.com/lanjie/lanjie/intercept/intercepttest"
+)
+
+// The engine's stops carry what the bank matches before it executes: the holder's
+// name, the amount and when it was paid, from the transfer or the victim's report.
+func TestEngineStopsCarryWhatTheBankMatches(t *testing.T) {
+	ctx := context.Background()
+	f := newDeskFixture(t, &it.Journal{})
+	paid := it.T0.Add(-2 * time.Hour)
+	rep := `{"id":"r-1","kind":"report","at":"2026-11-21T10:00:00+08:00","reporter_phone":"+8613800000001","fraud_type":"impersonating_police",` +
+		`"suspect_accounts":[{"bank":"ABC","account":"6228480000000002","name":"李四","amount":"30000","at":"2026-11-21T08:00:00+08:00"},{"bank":"CCB","account":"6217000000000003"}],"amount_lost":"52000.00"}`
+	res, err := f.desk.Ingest(ctx, [][]byte{[]byte(rep)})
+	if err != nil || res[0].Decision == nil {
+		t.Fatalf("ingest: %v %+v", err, res)
+	}
+	tr := it.Transfer("t-1", it.T0.Add(time.Minute), "6222020000000001", "+8613800000001", "6228480000000009", 20000)
+	tr.PayeeName = "张三"
+	td, err := f.desk.Decide(ctx, tr)
+	if err != nil || len(td.Actions) != 1 {
+		t.Fatalf("decide: %+v, %v", td, err)
+	}
+	type details struct {
+		Account, Name string
+		Amount        intercept.Fen
+		At            time.Time
+	}
+	var got []details
+	for _, a := range append(res[0].Decision.Actions, td.Actions...) {
+		if a.Type != intercept.ActStopPayment {
+			continue
+		}
+		o, err := f.desk.Book().Order(a.OrderID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, details{o.Account, o.AccountName, o.Amount, o.TxAt})
+	}
+	want := []details{
+		{"6228480000000002", "李四", 3_000_000, paid},
+		{"6217000000000003", "", 0, it.T0}, // unknown to the victim: the bank looks it up; the loss is not split
+		{"6228480000000009", "张三", 2_000_000, it.T0.Add(time.Minute)},
+	}
+	if diff := cmp.Diff(want, got, cmp.Comparer(time.Time.Equal)); diff != "" {
+		t.Errorf("stops (-want +got):\n%s", diff)
+	}
+}
+
+// A stop issued by hand names the holder, the amount and when the money moved.
+func TestHandStopNeedsWhatTheBankMatches(t *testing.T) {
+	f := newDeskFixture(t, &it.Journal{})
+	_, err := f.desk.Issue(context.Background(), intercept.IssueRequest{Type: intercept.ActStopPayment, Bank: "ABC", Account: muleAccount, Reason: "report"}, "hotline")
+	for _, field := range []string{"account_name", "amount", "tx_at"} {
+		if !isField(err, field) {
+			t.Errorf("stop without %s: %v, want a field error naming it", field, err)
+		}
+	}
+	_, err = f.desk.Issue(context.Background(), intercept.IssueRequest{Type: intercept.ActStopPayment, Bank: "ABC", Account: muleAccount,
+		AccountName: "张三", Amount: "500.00", TxAt: it.T0.Add(time.Hour), Reason: "report"}, "hotline")
+	if !isField(err, "tx_at") {
+		t.Errorf("stop of money moved in the future: %v, want a field error naming tx_at", err)
+	}
+	if n := len(f.j.Records()); n != 0 {
+		t.Errorf("refused orders journaled %d records", n)
+	}
+}
+
+// A renewal is its own order: the bank executes or rejects it, and the order it
+// renews stands until its own term meanwhile.
+func TestRenewalIsConfirmedByTheBank(t *testing.T) {
+	ctx := context.Background()
+	f := newDeskFixture(t, &it.Journal{})
+	book := f.desk.Book()
+	issue := func() intercept.Order {
+		t.Helper()
+		o, err := f.desk.Issue(ctx, intercept.IssueRequest{Type: intercept.ActStopPayment, Bank: "ABC", Account: muleAccount,
+			AccountName: "张三", Amount: "52000.00", TxAt: it.T0.Add(-time.Hour), Reason: "report"}, "hotline")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	holder := func() string {
+		id, _ := f.eng.State().Stopped(muleAccount)
+		return id
+	}
+	stop := issue()
+	stop = f.act(t, stop.ID, intercept.OrderOp{Op: "execute", Reference: "ABC-1"})
+	term := stop.Expires
+
+	// Renewed while it stands; the bank refuses the renewal: the stop still holds, and
+	// the refused renewal does not count as a stop.
+	f.clock.add(40 * time.Hour)
+	stop = f.act(t, stop.ID, intercept.OrderOp{Op: "renew", Reason: "funds still there"})
+	first := stop.Child
+	if _, err := f.desk.ActOnOrder(ctx, stop.ID, "", intercept.OrderOp{Op: "renew"}); !errors.Is(err, intercept.ErrConflict) {
+		t.Fatalf("renewing twice at once: %v, want conflict", err)
+	}
+	if _, err := f.desk.ActOnOrder(ctx, stop.ID, "", intercept.OrderOp{Op: "convert", Document: "D-1"}); !errors.Is(err, intercept.ErrConflict) {
+		t.Fatalf("converting an order whose renewal is pending: %v, want conflict", err)
+	}
+	f.act(t, first, intercept.OrderOp{Op: "reject", Reason: "name does not match"})
+	if stop, _ = book.Order(stop.ID); stop.Status != intercept.StatusExecuted || holder() != stop.ID || book.Stops(muleAccount) != 1 {
+		t.Fatalf("after the renewal was refused: stop %s, held by %q, %d stops", stop.Status, holder(), book.Stops(muleAccount))
+	}
+
+	// Renewed again, executed: its term runs from the bank's execution, and the old
+	// stop's expiry does not free the account.
+	stop = f.act(t, stop.ID, intercept.OrderOp{Op: "renew"})
+	renewal, _ := book.Order(stop.Child)
+	if renewal.ID == first || renewal.Renewals != 1 || renewal.AccountName != "张三" || renewal.Amount != 5_200_000 {
+		t.Fatalf("second renewal = %+v", renewal)
+	}
+	f.clock.add(time.Hour)
+	renewal = f.act(t, renewal.ID, intercept.OrderOp{Op: "execute", Reference: "ABC-2"})
+	if want := f.clock.now().Add(48 * time.Hour); !renewal.Expires.Equal(want) {
+		t.Fatalf("renewal expires %v, want %v", renewal.Expires, want)
+	}
+	f.clock.add(term.Sub(f.clock.now()) + time.Minute)
+	if _, err := f.desk.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if stop, _ = book.Order(stop.ID); stop.Status != intercept.StatusExpired || holder() != renewal.ID {
+		t.Fatalf("old term over: stop %s, account held by %q, want the renewal %s", stop.Status, holder(), renewal.ID)
+	}
+
+	// An appeal against the first stop lifts what it became.
+	ap, err := f.desk.FileAppeal(ctx, intercept.AppealChange{OrderID: renewal.ID, Appellant: "张三", Statement: "salary", Who: "hotline"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.desk.DecideAppeal(ctx, intercept.AppealChange{AppealID: ap.ID, Outcome: intercept.AppealGranted, Grounds: "payroll", Who: "chief"}); err != nil {
+		t.Fatal(err)
+	}
+	if renewal, _ = book.Order(renewal.ID); renewal.Status != intercept.StatusReleased || holder() != "" {
+		t.Fatalf("after the appeal: renewal %s, account held by %q", renewal.Status, holder())
+	}
+	sameAfterRestart(t, f)
+}
+
+// Releasing a stop whose renewal the bank has yet to execute lifts both.
+func TestReleaseLiftsAPendingRenewal(t *testing.T) {
+	ctx := context.Background()
+	f := newDeskFixture(t, &it.Journal{})
+	stop, err := f.desk.Issue(ctx, intercept.IssueRequest{Type: intercept.ActStopPayment, Bank: "ABC", Account: muleAccount,
+		AccountName: "张三", Amount: "100.00", TxAt: it.T0, Reason: "report"}, "hotline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.act(t, stop.ID, intercept.OrderOp{Op: "execute", Reference: "ABC-1"})
+	stop = f.act(t, stop.ID, intercept.OrderOp{Op: "renew"})
+	f.act(t, stop.ID, intercept.OrderOp{Op: "release", Reason: "victim's mistake"})
+	renewal, _ := f.desk.Book().Order(stop.Child)
+	if renewal.Status != intercept.StatusReleased {
+		t.Fatalf("renewal %s after its stop was released, want released", renewal.Status)
+	}
+	if id, ok := f.eng.State().Stopped(muleAccount); ok {
+		t.Fatalf("account still held by %s", id)
+	}
+}
+
+// A freeze is renewed under a new legal document while it stands; the new term runs
+// on from the old one. A lapsed freeze is not renewed.
+func TestFreezeRenewalRunsOnFromItsTerm(t *testing.T) {
+	ctx := context.Background()
+	f := newDeskFixture(t, &it.Journal{})
+	book := f.desk.Book()
+	stop, err := f.desk.Issue(ctx, intercept.IssueRequest{Type: intercept.ActStopPayment, Bank: "ABC", Account: muleAccount,
+		AccountName: "张三", Amount: "100.00", TxAt: it.T0, Reason: "report"}, "hotline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop = f.act(t, stop.ID, intercept.OrderOp{Op: "convert", Document: "冻字1号"})
+	fz := f.act(t, stop.Child, intercept.OrderOp{Op: "execute", Reference: "ABC-FZ-1"})
+	term := fz.Expires
+	f.clock.add(term.Sub(f.clock.now()) - 7*24*time.Hour) // a week before it lapses
+	if _, err := f.desk.ActOnOrder(ctx, fz.ID, "", intercept.OrderOp{Op: "renew"}); !isField(err, "document") {
+		t.Fatalf("renewing a freeze without a document: %v", err)
+	}
+	fz = f.act(t, fz.ID, intercept.OrderOp{Op: "renew", Document: "续冻字2号"})
+	r, _ := book.Order(fz.Child)
+	if r.Type != intercept.ActFreeze || r.Document != "续冻字2号" || r.Status != intercept.StatusPending {
+		t.Fatalf("freeze renewal = %+v", r)
+	}
+	r = f.act(t, r.ID, intercept.OrderOp{Op: "execute", Reference: "ABC-FZ-2"})
+	if want := term.AddDate(0, 6, 0); !r.Expires.Equal(want) {
+		t.Fatalf("renewed freeze expires %v, want %v (6 months on from the old term)", r.Expires, want)
+	}
+	sameAfterRestart(t, f) // before a sweep forgets the converted stop, months over
+	f.clock.add(8 * 24 * time.Hour)
+	if _, err := f.desk.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if fz, _ = book.Order(fz.ID); fz.Status != intercept.StatusExpired {
+		t.Fatalf("old freeze %s past its term, want expired", fz.Status)
+	}
+	if _, err := f.desk.ActOnOrder(ctx, fz.ID, "", intercept.OrderOp{Op: "renew", Document: "x"}); !errors.Is(err, intercept.ErrConflict) {
+		t.Fatalf("renewing a lapsed freeze: %v, want conflict", err)
+	}
+	if id, _ := f.eng.State().Stopped(muleAccount); id != r.ID {
+		t.Fatalf("account held by %q, want the renewed freeze %s", id, r.ID)
+	}
+}
