@@ -135,16 +135,47 @@ func (s *Server) setPassword(c *fiber.Ctx) error {
 		return fmt.Errorf("only %s or an admin may change this password: %w", name, intercept.ErrForbidden)
 	}
 	var req struct {
+		Current  string `json:"current"`
 		Password string `json:"password"`
 	}
 	if err := bind(c, &req); err != nil {
 		return err
+	}
+	if err := auth.CheckPassword(req.Password); err != nil {
+		return err
+	}
+	if p.Name == name {
+		if err := s.checkCurrent(c, name, req.Current); err != nil {
+			return err
+		}
 	}
 	if err := s.auth.SetPassword(name, req.Password); err != nil {
 		return err
 	}
 	s.sessions.EndAll(name)
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// checkCurrent checks the password of one's own that a change must give, so that a
+// session left open is not enough to take the account over. A wrong one counts as a
+// failed sign-in of that name, under the same throttle.
+func (s *Server) checkCurrent(c *fiber.Ctx, name, current string) error {
+	if current == "" {
+		return &intercept.ValidationError{Fields: []intercept.FieldError{{Field: "current", Reason: "required: your current password"}}}
+	}
+	mu := &s.loginLocks[maphash.String(loginSeed, name)%uint64(len(s.loginLocks))]
+	mu.Lock()
+	defer mu.Unlock()
+	key := "user:" + name
+	if wait, ok := s.throttle.Check(key); !ok {
+		c.Set(fiber.HeaderRetryAfter, fmt.Sprint(int(wait.Seconds())+1))
+		return fiber.NewError(fiber.StatusTooManyRequests, "too many failed sign-ins: try again later")
+	}
+	if _, err := s.auth.Authenticate(name, current); err != nil {
+		s.throttle.Fail(key)
+		return &intercept.ValidationError{Fields: []intercept.FieldError{{Field: "current", Reason: "wrong password"}}}
+	}
+	return nil
 }
 
 func (s *Server) disableUser(c *fiber.Ctx) error {

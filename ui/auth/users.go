@@ -44,8 +44,8 @@ func checkName(name string) error {
 	return nil
 }
 
-// checkPassword checks a new password's length; it never puts the password in the error.
-func checkPassword(password string) error {
+// CheckPassword checks a new password's length; it never puts the password in the error.
+func CheckPassword(password string) error {
 	switch {
 	case !utf8.ValidString(password):
 		return fmt.Errorf("password: not valid UTF-8: %w", intercept.ErrInvalid)
@@ -64,7 +64,7 @@ func (s *Store) CreateUser(name, password string, role Role, org string, by stri
 	if err := checkName(name); err != nil {
 		return User{}, fmt.Errorf("create user: %w", err)
 	}
-	if err := checkPassword(password); err != nil {
+	if err := CheckPassword(password); err != nil {
 		return User{}, fmt.Errorf("create user %s: %w", name, err)
 	}
 	if err := checkRoleOrg(role, org); err != nil {
@@ -98,7 +98,7 @@ func (s *Store) CreateUser(name, password string, role Role, org string, by stri
 // SetPassword replaces a user's password. The caller should end the user's sessions
 // (Sessions.EndAll). Errors wrap intercept.ErrInvalid, ErrNotFound or ErrUnavailable.
 func (s *Store) SetPassword(name, password string) error {
-	if err := checkPassword(password); err != nil {
+	if err := CheckPassword(password); err != nil {
 		return fmt.Errorf("set password of %s: %w", name, err)
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cost)
