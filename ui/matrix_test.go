@@ -117,6 +117,7 @@ func send(t *testing.T, method, url string, cr creds, body []byte) (int, http.He
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkOpenAPI(t, req, body, resp, b)
 	return resp.StatusCode, resp.Header, b
 }
 

@@ -102,9 +102,11 @@ func New(cfg Config) *Server {
 			},
 		})
 	}
+	// The document is public and answered before the group's middleware: a client
+	// reading it with a stale key still gets it.
+	s.app.Get("/api/v1/openapi.json", s.openapi)
 	// audit wraps everything after it, so refusals (unknown keys, CSRF) are audited too.
 	s.api = s.app.Group("/api/v1", s.audit, s.authenticate, limited(cfg.KeyRate, true), limited(cfg.UserRate, false))
-	s.app.Get("/api/v1/openapi.json", s.openapi)
 	s.routes = append(s.routes, Route{Method: fiber.MethodGet, Path: "/api/v1/openapi.json"})
 	s.sessionRoutes()
 	s.eventRoutes()

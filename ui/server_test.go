@@ -193,6 +193,7 @@ func do(t *testing.T, method, url, contentType string, body []byte) (int, []byte
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkOpenAPI(t, req, body, resp, b)
 	return resp.StatusCode, b
 }
 
