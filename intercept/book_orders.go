@@ -18,7 +18,7 @@ func (b *Book) plan(id string, op OrderOp) ([]OrderStatus, error) {
 		return nil, fmt.Errorf("order %s: %w", id, ErrNotFound)
 	}
 	if _, known := transitions[op.Op]; !known {
-		return nil, fmt.Errorf("order op %q: want execute, reject, renew, convert or release: %w", op.Op, ErrInvalid)
+		return nil, fmt.Errorf("order op %q: want execute, reject, renew, convert, reassign or release: %w", op.Op, ErrInvalid)
 	}
 	if !canDo(op.Op, o.Status) {
 		return nil, fmt.Errorf("order %s is %s: cannot %s it: %w", id, o.Status, op.Op, ErrConflict)
@@ -70,6 +70,8 @@ func (b *Book) plan(id string, op OrderOp) ([]OrderStatus, error) {
 		return b.planRenew(o, op)
 	case "convert":
 		return b.planConvert(o, op)
+	case "reassign":
+		return b.planReassign(o, op)
 	}
 	return nil, fmt.Errorf("order op %q: %w", op.Op, ErrInvalid)
 }
@@ -142,12 +144,49 @@ func (b *Book) planRenew(o *Order, op OrderOp) ([]OrderStatus, error) {
 	return []OrderStatus{r.status(StatusPending, op.At, op.Who)}, nil
 }
 
-// renews returns the order o renews (its parent of the same type), or nil.
+// renews returns the order o renews (its parent, a stop or freeze of the same
+// type), or nil.
 func (b *Book) renews(o *Order) *Order {
-	if p := b.orders[o.Parent]; p != nil && p.Type == o.Type {
+	if p := b.orders[o.Parent]; p != nil && p.Type == o.Type && (o.Type == ActStopPayment || o.Type == ActFreeze) {
 		return p
 	}
 	return nil
+}
+
+// planReassign sends a cutoff to the operator that carries the number: a new order to
+// it (its Parent is o), with o withdrawn unless its operator refused it already.
+func (b *Book) planReassign(o *Order, op OrderOp) ([]OrderStatus, error) {
+	if o.Type != ActCutoff {
+		return nil, fmt.Errorf("only cutoffs are reassigned, not %s: %w", o.Type, ErrConflict)
+	}
+	var fe []FieldError
+	if !ValidOrg(op.Operator) {
+		fe = append(fe, FieldError{Field: "operator", Reason: "required: the operator's code, such as CMCC"})
+	} else if op.Operator == o.Org {
+		fe = append(fe, FieldError{Field: "operator", Reason: "the order is with " + o.Org + " already"})
+	}
+	if strings.TrimSpace(op.Reason) == "" || len(op.Reason) > 500 {
+		fe = append(fe, FieldError{Field: "reason", Reason: "required: why the number goes to another operator (at most 500 bytes)"})
+	}
+	if len(fe) > 0 {
+		return nil, &ValidationError{Fields: fe}
+	}
+	if c := b.orders[o.Child]; c != nil && c.Live() {
+		return nil, fmt.Errorf("order %s went to %s already, as %s: %w", o.ID, c.Org, c.ID, ErrConflict)
+	}
+	if id, ok := b.st.cutoffs.get(o.Phone); ok && id != o.ID {
+		return nil, fmt.Errorf("number %s is under cutoff %s: %w", o.Phone, id, ErrConflict)
+	}
+	n := &Order{ID: b.newID("CO"), Type: ActCutoff, Org: op.Operator, Phone: o.Phone, EventID: o.EventID, CaseID: o.CaseID,
+		Rule: o.Rule, Issuer: op.Who, Basis: o.Basis, ReasonCode: o.ReasonCode, Parent: o.ID, Created: op.At,
+		Deadline: op.At.Add(b.set.CutoffDeadline), Reason: "reassigned from " + o.ID + " (" + o.Org + "): " + op.Reason}
+	var out []OrderStatus
+	if o.Status != StatusRejected {
+		s := o.status(StatusReleased, op.At, op.Who)
+		s.Reason, s.Reference = "reassigned to "+op.Operator+" as "+n.ID, ""
+		out = append(out, s)
+	}
+	return append(out, n.status(StatusPending, op.At, op.Who)), nil
 }
 
 // chain is o and what it became, in order: its renewals and the freeze it was
@@ -207,6 +246,8 @@ func (b *Book) apply(s OrderStatus) {
 			Created: s.At, Deadline: s.Deadline}
 		if p := b.renews(o); p != nil {
 			p.Child, o.Renewals = o.ID, p.Renewals+1
+		} else if p := b.orders[o.Parent]; p != nil && p.Type == ActCutoff && o.Type == ActCutoff {
+			p.Child = o.ID // reassigned to another operator
 		}
 		b.create(o)
 		b.claimLocked(o)

@@ -211,3 +211,66 @@ func TestFreezeRenewalRunsOnFromItsTerm(t *testing.T) {
 		t.Fatalf("account held by %q, want the renewed freeze %s", id, r.ID)
 	}
 }
+
+// A cutoff of a number no operator is known for, or one its operator refuses (the
+// number was ported away), goes again to the operator the desk names.
+func TestCutoffReassigned(t *testing.T) {
+	ctx := context.Background()
+	f := newDeskFixture(t, &it.Journal{})
+	book := f.desk.Book()
+	cut, err := f.desk.Issue(ctx, intercept.IssueRequest{Type: intercept.ActCutoff, Phone: scamNumber, ReasonCode: "scam_calls", Reason: "report"}, "hotline")
+	if err != nil || cut.Org != "UNASSIGNED" {
+		t.Fatalf("cutoff of an overseas number: %+v, %v; want it unassigned", cut, err)
+	}
+	for _, c := range []struct {
+		op    intercept.OrderOp
+		field string
+	}{
+		{intercept.OrderOp{Op: "reassign", Reason: "gateway"}, "operator"},
+		{intercept.OrderOp{Op: "reassign", Operator: "UNASSIGNED", Reason: "x"}, "operator"},
+		{intercept.OrderOp{Op: "reassign", Operator: "CMCC"}, "reason"},
+	} {
+		if _, err := f.desk.ActOnOrder(ctx, cut.ID, "", c.op); !isField(err, c.field) {
+			t.Errorf("%+v: %v, want a field error naming %s", c.op, err, c.field)
+		}
+	}
+	f.clock.add(time.Hour)
+	cut = f.act(t, cut.ID, intercept.OrderOp{Op: "reassign", Operator: "CMCC", Reason: "calls enter through CMCC's gateway"})
+	moved, _ := book.Order(cut.Child)
+	if cut.Status != intercept.StatusReleased || moved.Org != "CMCC" || moved.Status != intercept.StatusPending || moved.Parent != cut.ID ||
+		moved.ReasonCode != "scam_calls" || !moved.Deadline.Equal(f.clock.now().Add(24*time.Hour)) || moved.Renewals != 0 {
+		t.Fatalf("reassigned: old %s, new %+v", cut.Status, moved)
+	}
+	if id, ok := f.eng.State().CutOff(scamNumber); !ok || id != moved.ID {
+		t.Fatalf("number held by %q, want %s", id, moved.ID)
+	}
+	// CMCC refuses it (ported to CU); the desk sends it on to CU.
+	f.act(t, moved.ID, intercept.OrderOp{Op: "reject", Reason: "not our subscriber: ported to CU"})
+	moved = f.act(t, moved.ID, intercept.OrderOp{Op: "reassign", Operator: "CU", Reason: "ported"})
+	last, _ := book.Order(moved.Child)
+	if moved.Status != intercept.StatusRejected || last.Org != "CU" || last.Status != intercept.StatusPending {
+		t.Fatalf("after the refusal: %s, then %+v", moved.Status, last)
+	}
+	if _, err := f.desk.ActOnOrder(ctx, moved.ID, "", intercept.OrderOp{Op: "reassign", Operator: "CT", Reason: "x"}); !errors.Is(err, intercept.ErrConflict) {
+		t.Fatalf("reassigning an order already reassigned: %v, want conflict", err)
+	}
+	want := []string{"order.pending cutoff", "order.released cutoff", "order.pending cutoff", "order.pending cutoff"}
+	if diff := cmp.Diff(want, f.notice); diff != "" {
+		t.Errorf("notices (-want +got):\n%s", diff)
+	}
+	sameAfterRestart(t, f)
+}
+
+// Numbers of the virtual ranges go to the network that carries them.
+func TestCutoffOperatorBySegment(t *testing.T) {
+	f := newDeskFixture(t, &it.Journal{})
+	for number, want := range map[string]string{
+		"+8613800000001": "CMCC", "+8617031234567": "CMCC", "+8617091234567": "CU", "+8617001234567": "CT",
+		"+8616212345678": "CT", "+8619212345678": "CBN", "+85512345678": "UNASSIGNED",
+	} {
+		o, err := f.desk.Issue(context.Background(), intercept.IssueRequest{Type: intercept.ActCutoff, Phone: number, ReasonCode: "scam_calls", Reason: "r"}, "hotline")
+		if err != nil || o.Org != want {
+			t.Errorf("cutoff of %s: org %q, %v; want %s", number, o.Org, err, want)
+		}
+	}
+}

@@ -57,12 +57,15 @@ func DefaultOrderSettings() OrderSettings {
 		DefaultOperator: "UNASSIGNED",
 		Keep:            30 * 24 * time.Hour,
 	}
-	// Mobile number segments of the three operators (virtual ranges resell their lines
-	// and are cut by whoever carries them, so they stay unassigned).
+	// Mobile number segments of the operators, and the virtual (resold) ranges by the
+	// network that carries them, which is the one that cuts them. A number ported to
+	// another operator is cut by the one it was ported to: the desk reassigns the
+	// cutoff when the first refuses it.
 	for op, segs := range map[string]string{
-		"CMCC": "134 135 136 137 138 139 147 150 151 152 157 158 159 172 178 182 183 184 187 188 195 197 198",
-		"CU":   "130 131 132 145 155 156 166 175 176 185 186 196",
-		"CT":   "133 149 153 173 177 180 181 189 190 191 193 199",
+		"CMCC": "134 135 136 137 138 139 147 150 151 152 157 158 159 172 178 182 183 184 187 188 195 197 198 165 1703 1705 1706",
+		"CU":   "130 131 132 145 155 156 166 175 176 185 186 196 167 171 1704 1707 1708 1709",
+		"CT":   "133 149 153 173 177 180 181 189 190 191 193 199 162 1700 1701 1702",
+		"CBN":  "192",
 	} {
 		for _, seg := range strings.Fields(segs) {
 			s.OperatorPrefix["+86"+seg] = op
@@ -162,12 +165,13 @@ func (f OrderFilter) match(o *Order) bool {
 
 // OrderOp is a person's or a system's action on an order.
 type OrderOp struct {
-	Op        string    `json:"op"` // execute, reject, renew, convert, release, sent
+	Op        string    `json:"op"` // execute, reject, renew, convert, reassign, release, sent
 	Who       string    `json:"-"`
 	Reference string    `json:"reference,omitempty"` // execute: the org's reference
 	Reason    string    `json:"reason,omitempty"`    // reject, release: why
 	Document  string    `json:"document,omitempty"`  // convert, renew a freeze: the legal document
 	Limit     Fen       `json:"limit_fen,omitempty"` // convert: freeze only this much (0: all)
+	Operator  string    `json:"operator,omitempty"`  // reassign: the operator that carries the number
 	At        time.Time `json:"-"`
 }
 
@@ -179,8 +183,11 @@ var transitions = map[string][]string{
 	"renew":   {StatusExecuted, StatusExpired},
 	"convert": {StatusPending, StatusSent, StatusOverdue, StatusExecuted, StatusExpired},
 	"release": {StatusPending, StatusSent, StatusOverdue, StatusExecuted, StatusExpired},
-	"overdue": {StatusPending, StatusSent},
-	"expire":  {StatusExecuted, StatusOverdue},
+	// A cutoff sent to no operator, or to one that does not carry the number (ported
+	// away), goes again to the right one.
+	"reassign": {StatusPending, StatusSent, StatusOverdue, StatusRejected},
+	"overdue":  {StatusPending, StatusSent},
+	"expire":   {StatusExecuted, StatusOverdue},
 }
 
 func canDo(op, status string) bool { return slices.Contains(transitions[op], status) }

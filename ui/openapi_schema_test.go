@@ -681,6 +681,8 @@ func TestOpenAPIDeskFlow(t *testing.T) {
 	created, _ := json.Marshal(rule)
 	tried, _ := json.Marshal(map[string]any{"rule": rule, "event": json.RawMessage(call("od-c-1", "CT"))})
 	orders, cases := "/api/v1/orders/", "/api/v1/cases/"+f.caseID
+	var cut intercept.Order
+	sendJSON(t, "POST", f.base+"/api/v1/orders", admin, `{"type":"cutoff","phone":"+85512340999","reason_code":"scam_calls","reason":"report"}`, http.StatusCreated, &cut)
 	for _, s := range []struct {
 		method, path, body string
 		want               int
@@ -697,6 +699,7 @@ func TestOpenAPIDeskFlow(t *testing.T) {
 		{"POST", orders + stops[0] + "/renew", `{}`, 200},
 		{"POST", orders + stops[1] + "/convert", `{"document":"(2026)公冻字第0042号","limit_fen":5200000}`, 200},
 		{"POST", orders + stops[2] + "/release", `{"reason":"funds returned to the victim"}`, 200},
+		{"POST", orders + cut.ID + "/reassign", `{"operator":"CMCC","reason":"the calls enter through CMCC's gateway"}`, 200},
 		{"POST", "/api/v1/appeals/" + f.appealID + "/decision", `{"outcome":"denied","grounds":"synthetic: the account took the victim's money"}`, 200},
 		{"POST", cases + "/assign", `{"assignee":"admin"}`, 200},
 		{"POST", cases + "/note", `{"text":"called the victim back"}`, 200},
