@@ -130,6 +130,7 @@ fi
 LANJIE_ADMIN_PASSWORD=$password GODEBUG=gctrace=1 ./bin/lanjie --data-dir "$data/data" --addr "127.0.0.1:$port" \
 	"${pprof_args[@]}" >"$data/stdout" 2>"$data/stderr" &
 pid=$!
+lanjie_started=$(date +%s.%N) # gctrace's @times count from here (to a few ms)
 # The console's memory grows with the traffic it keeps (orders, windows): on a shared
 # machine, stop it rather than let it push others out of memory.
 (
@@ -262,6 +263,12 @@ run_wrk() {
 	[ -n "$line" ] || { printf '%s\n' "$out" >&2; die "wrk printed no result"; }
 	wrkcpu=$(tail -n1 <<<"$out" | awk '{ print $1 + $2 }')
 	grep '^FIRST_ERROR' <<<"$out" >&2 || true
+	# The collections that ran during the run (gctrace: "gc N @T s P%: a+b+c ms clock, ..."),
+	# so a slow tail can be told from a collection.
+	awk -v from="$t0" -v to="$t1" -v s0="$lanjie_started" '/^gc [0-9]+ @/ {
+		t = substr($3, 2) + 0; split($5, c, "+"); ms = c[1] + c[2] + c[3]
+		if (t >= from - s0 && t <= to - s0) { n++; if (ms > max) max = ms; sum += ms }
+	} END { printf "load: gc during the run: %d collections, %.0f ms in all, longest %.0f ms\n", n, sum, max }' "$data/stderr" >&2
 	awk -v l="$line" -v dd=$((d1 - d0)) -v cpu=$((c1 - c0)) -v busy=$((b1 - b0)) -v w="$wrkcpu" \
 		-v t0="$t0" -v t1="$t1" -v opts="$opts" -v la="$(load1)" -v lb="$quiet_load" -v batch="$BATCH" \
 		-v noise="$NOISE_MAX" 'BEGIN {
