@@ -502,18 +502,15 @@ func TestOpenAPIExamples(t *testing.T) {
 	}
 }
 
-// TestOpenAPIPartnerFlow walks a partner bank's integration, so that the answers
-// it relies on are certainly held to the document by send: its system posts its
-// transfers as NDJSON and as a JSON array, asks /decide, lists its orders,
-// executes one and rejects another, and meets each problem it can meet.
-func TestOpenAPIPartnerFlow(t *testing.T) {
-	f := newFixture(t)
-	admin, icbc := f.by[auth.Admin].creds, f.by[auth.BankSystem].creds
+// reportStops has a report naming three ICBC accounts (6222020000000n01..n03, n a
+// digit) decided red, and returns its three stop-payments.
+func reportStops(t *testing.T, f *fixture, cr creds, prefix string, n int) []string {
+	t.Helper()
 	var d struct{ Actions []intercept.Action }
-	sendJSON(t, "POST", f.base+"/api/v1/decide", admin, oneLine(`{"id":"of-r-1","kind":"report","at":"2026-11-21T11:00:00+08:00",
-		"reporter_phone":"+8613800000002","fraud_type":"impersonating_police","suspect_accounts":[{"bank":"ICBC","account":"6222020000000101"},
-		{"bank":"ICBC","account":"6222020000000102"},{"bank":"ICBC","account":"6222020000000103"}],"amount_lost":"9000.00","narrative":"synthetic"}`),
-		http.StatusOK, &d)
+	acct := func(i int) string { return fmt.Sprintf(`{"bank":"ICBC","account":"6222020000000%d%02d"}`, n, i) }
+	sendJSON(t, "POST", f.base+"/api/v1/decide", cr, oneLine(`{"id":"%s-r-1","kind":"report","at":"2026-11-21T11:00:00+08:00",
+		"reporter_phone":"+861380000000%d","fraud_type":"impersonating_police","suspect_accounts":[%s,%s,%s],"amount_lost":"9000.00","narrative":"synthetic"}`,
+		prefix, n+1, acct(1), acct(2), acct(3)), http.StatusOK, &d)
 	var stops []string
 	for _, a := range d.Actions {
 		if a.Type == intercept.ActStopPayment && a.Bank == "ICBC" {
@@ -523,6 +520,17 @@ func TestOpenAPIPartnerFlow(t *testing.T) {
 	if len(stops) != 3 {
 		t.Fatalf("report decided with actions %+v: want three stop-payments at ICBC", d.Actions)
 	}
+	return stops
+}
+
+// TestOpenAPIPartnerFlow walks a partner bank's integration, so that the answers
+// it relies on are certainly held to the document by send: its system posts its
+// transfers as NDJSON and as a JSON array, asks /decide, lists its orders,
+// executes one and rejects another, and meets each problem it can meet.
+func TestOpenAPIPartnerFlow(t *testing.T) {
+	f := newFixture(t)
+	admin, icbc := f.by[auth.Admin].creds, f.by[auth.BankSystem].creds
+	stops := reportStops(t, f, admin, "of", 1)
 	var batch strings.Builder
 	for i := range ui.MaxBatch + 1 {
 		fmt.Fprintf(&batch, `{"id":"of-big-%d"}`+"\n", i)
@@ -658,20 +666,7 @@ func tooLarge(t *testing.T, base, path string) {
 func TestOpenAPIDeskFlow(t *testing.T) {
 	f := newFixture(t)
 	admin := f.by[auth.Admin].creds
-	var d struct{ Actions []intercept.Action }
-	sendJSON(t, "POST", f.base+"/api/v1/decide", admin, oneLine(`{"id":"od-r-1","kind":"report","at":"2026-11-21T11:00:00+08:00",
-		"reporter_phone":"+8613800000003","fraud_type":"impersonating_police","suspect_accounts":[{"bank":"ICBC","account":"6222020000000201"},
-		{"bank":"ICBC","account":"6222020000000202"},{"bank":"ICBC","account":"6222020000000203"}],"amount_lost":"9000.00","narrative":"synthetic"}`),
-		http.StatusOK, &d)
-	var stops []string
-	for _, a := range d.Actions {
-		if a.Type == intercept.ActStopPayment {
-			stops = append(stops, a.OrderID)
-		}
-	}
-	if len(stops) != 3 {
-		t.Fatalf("report decided with actions %+v: want three stop-payments", d.Actions)
-	}
+	stops := reportStops(t, f, admin, "od", 2)
 	var rule map[string]any
 	sendJSON(t, "GET", f.base+"/api/v1/rules/"+f.ruleID, admin, "", http.StatusOK, &rule)
 	rule["weight"] = 11
