@@ -108,10 +108,13 @@ func Migrate(ctx context.Context, conn driver.Conn) error {
 // already added (by an earlier run of the migration that stopped half-way).
 func columnThere(st string, err error) bool {
 	var exc *clickhouse.Exception
-	return errors.As(err, &exc) && exc.Code == codeIllegalColumn &&
-		strings.Contains(strings.ToUpper(st), " ADD COLUMN ") && strings.Contains(exc.Message, "already exists")
+	return errors.As(err, &exc) && (exc.Code == codeIllegalColumn || exc.Code == codeDuplicateColumn) &&
+		strings.Contains(strings.Join(strings.Fields(strings.ToUpper(st)), " "), " ADD COLUMN ") && strings.Contains(exc.Message, "already exists")
 }
 
-// codeIllegalColumn is ClickHouse's ILLEGAL_COLUMN, which ADD COLUMN of a column the
-// table has answers (18.16 and current servers).
-const codeIllegalColumn = 44
+// What ADD COLUMN of a column the table has answers: ILLEGAL_COLUMN on 18.16,
+// DUPLICATE_COLUMN on current servers (their ALTER validation catches it first).
+const (
+	codeIllegalColumn   = 44
+	codeDuplicateColumn = 15
+)

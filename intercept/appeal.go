@@ -80,7 +80,11 @@ func (b *Book) planAppeal(ch AppealChange) (AppealChange, []OrderStatus, error) 
 		// A granted appeal lifts the order and whatever it became (its renewals, the
 		// freeze it was converted to); if it all lapsed meanwhile, the grant is recorded
 		// and there is nothing to lift.
-		return ch, b.releaseChain(b.orders[a.OrderID], ch.At, ch.Who, "appeal "+a.ID+" granted: "+ch.Grounds), nil
+		o := b.orders[a.OrderID]
+		if o == nil {
+			return ch, nil, nil // forgotten, long over: nothing to lift
+		}
+		return ch, b.releaseChain(o, ch.At, ch.Who, "appeal "+a.ID+" granted: "+ch.Grounds), nil
 	}
 	return ch, nil, bad("op", "want filed or decided")
 }

@@ -48,6 +48,9 @@ func (b *Book) plan(id string, op OrderOp) ([]OrderStatus, error) {
 		if err := need("reference", op.Reference); err != nil {
 			return nil, err
 		}
+		if p := b.renews(o); p != nil && o.Type == ActFreeze && !p.Live() {
+			return nil, fmt.Errorf("freeze %s lapsed before its renewal %s was executed: a new legal decision is needed: %w", p.ID, o.ID, ErrConflict)
+		}
 		s := next(StatusExecuted)
 		s.Reference = op.Reference
 		s.Expires = b.term(o, at)
@@ -95,9 +98,13 @@ func (b *Book) term(o *Order, at time.Time) time.Time {
 // has yet to execute, the freeze it was converted to): a release lifts the order
 // wholly, not one link of it.
 func (b *Book) releaseChain(o *Order, at time.Time, by, reason string) []OrderStatus {
+	root := o // the order o renews (or was converted from) binds the target too
+	for p := b.orders[root.Parent]; p != nil && p.Child == root.ID && p != o; p = b.orders[root.Parent] {
+		root = p
+	}
 	var out []OrderStatus
-	for _, x := range b.chain(o) {
-		if canDo("release", x.Status) {
+	for _, x := range b.chain(root) {
+		if x == o && canDo("release", x.Status) || x != o && x.Live() {
 			s := x.status(StatusReleased, at, by)
 			s.Reason, s.Reference = reason, ""
 			out = append(out, s)
@@ -138,6 +145,9 @@ func (b *Book) planRenew(o *Order, op OrderOp) ([]OrderStatus, error) {
 			return nil, &ValidationError{Fields: []FieldError{{Field: "document", Reason: "a renewal needs the legal document's number"}}}
 		}
 		r.ID, r.Document, r.Deadline = b.newID("FZ"), op.Document, op.At.Add(b.set.FreezeExecute)
+		if o.Expires.Before(r.Deadline) {
+			r.Deadline = o.Expires // executed after the freeze lapsed, it would not continue it
+		}
 	default:
 		return nil, fmt.Errorf("only stop-payments and freezes are renewed, not %s: %w", o.Type, ErrConflict)
 	}
@@ -432,9 +442,18 @@ func (h *checkHeap) Pop() any {
 func (b *Book) prune(before time.Time) (orders, cases int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	appealed := map[string]bool{} // orders a pending appeal names stay until it is decided
+	for _, a := range b.appeals {
+		if a.Status == AppealPending {
+			appealed[a.OrderID] = true
+		}
+	}
 	over := func(o *Order) bool {
 		switch o.Status {
 		case StatusRejected, StatusReleased, StatusConverted, StatusExpired:
+			if appealed[o.ID] || slices.ContainsFunc(b.chain(o)[1:], func(x *Order) bool { return x.Live() }) {
+				return false // what it became still binds: the chain stays whole
+			}
 			return o.History[len(o.History)-1].At.Before(before)
 		}
 		return false

@@ -134,7 +134,7 @@ func TestRenewalIsConfirmedByTheBank(t *testing.T) {
 		t.Fatalf("old term over: stop %s, account held by %q, want the renewal %s", stop.Status, holder(), renewal.ID)
 	}
 
-	// An appeal against the first stop lifts what it became.
+	// An appeal against the renewal lifts it (the stop it renewed has lapsed).
 	ap, err := f.desk.FileAppeal(ctx, intercept.AppealChange{OrderID: renewal.ID, Appellant: "张三", Statement: "salary", Who: "hotline"})
 	if err != nil {
 		t.Fatal(err)
@@ -272,5 +272,72 @@ func TestCutoffOperatorBySegment(t *testing.T) {
 		if err != nil || o.Org != want {
 			t.Errorf("cutoff of %s: org %q, %v; want %s", number, o.Org, err, want)
 		}
+	}
+}
+
+// An appeal granted against a renewal while the stop it renews still stands lifts
+// both: the account is free.
+func TestAppealOnARenewalLiftsWhatItRenews(t *testing.T) {
+	ctx := context.Background()
+	f := newDeskFixture(t, &it.Journal{})
+	stop, err := f.desk.Issue(ctx, intercept.IssueRequest{Type: intercept.ActStopPayment, Bank: "ABC", Account: muleAccount,
+		AccountName: "张三", Amount: "100.00", TxAt: it.T0, Reason: "report"}, "hotline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.act(t, stop.ID, intercept.OrderOp{Op: "execute", Reference: "ABC-1"})
+	stop = f.act(t, stop.ID, intercept.OrderOp{Op: "renew"})
+	f.act(t, stop.Child, intercept.OrderOp{Op: "execute", Reference: "ABC-2"})
+	ap, err := f.desk.FileAppeal(ctx, intercept.AppealChange{OrderID: stop.Child, Appellant: "张三", Statement: "salary", Who: "hotline"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.desk.DecideAppeal(ctx, intercept.AppealChange{AppealID: ap.ID, Outcome: intercept.AppealGranted, Grounds: "payroll", Who: "chief"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{stop.ID, stop.Child} {
+		if o, _ := f.desk.Book().Order(id); o.Status != intercept.StatusReleased {
+			t.Errorf("%s is %s after the appeal, want released", id, o.Status)
+		}
+	}
+	if id, ok := f.eng.State().Stopped(muleAccount); ok {
+		t.Fatalf("account still held by %s", id)
+	}
+}
+
+// A freeze renewal the bank did not execute before the freeze lapsed does not
+// continue it; a lapsed freeze with a pending appeal or a live renewal stays in memory.
+func TestFreezeRenewalAfterTheFreezeLapsed(t *testing.T) {
+	ctx := context.Background()
+	f := newDeskFixture(t, &it.Journal{})
+	stop, err := f.desk.Issue(ctx, intercept.IssueRequest{Type: intercept.ActStopPayment, Bank: "ABC", Account: muleAccount,
+		AccountName: "张三", Amount: "100.00", TxAt: it.T0, Reason: "report"}, "hotline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop = f.act(t, stop.ID, intercept.OrderOp{Op: "convert", Document: "冻字1号"})
+	fz := f.act(t, stop.Child, intercept.OrderOp{Op: "execute", Reference: "ABC-FZ-1"})
+	if _, err := f.desk.FileAppeal(ctx, intercept.AppealChange{OrderID: fz.ID, Appellant: "张三", Statement: "salary", Who: "hotline"}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.add(fz.Expires.Sub(f.clock.now()) - time.Hour)
+	fz = f.act(t, fz.ID, intercept.OrderOp{Op: "renew", Document: "续冻字2号"})
+	r, _ := f.desk.Book().Order(fz.Child)
+	if !r.Deadline.Equal(fz.Expires) {
+		t.Errorf("renewal deadline %v, want the freeze's expiry %v", r.Deadline, fz.Expires)
+	}
+	f.clock.add(2 * time.Hour)
+	if _, err := f.desk.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.desk.ActOnOrder(ctx, r.ID, "", intercept.OrderOp{Op: "execute", Reference: "late"}); !errors.Is(err, intercept.ErrConflict) {
+		t.Fatalf("executing a renewal of a lapsed freeze: %v, want conflict", err)
+	}
+	f.clock.add(60 * 24 * time.Hour) // long past Keep: the sweep prunes what is over
+	if _, err := f.desk.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.desk.Book().Order(fz.ID); err != nil {
+		t.Fatalf("the appealed freeze was forgotten: %v", err)
 	}
 }
