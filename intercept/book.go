@@ -172,7 +172,8 @@ func (b *Book) orderOf(ev *Event, d *Decision, a Action, at time.Time, caseID st
 }
 
 // PaidInto is what ev says of the money paid into account at bank: the holder's name,
-// the amount and when, as a stop-payment carries them (zero where unknown). For the
+// the amount and when, as a stop-payment carries them (zero where unknown: the bank
+// matches them, so none is made up). For the
 // payer's own account of a transfer it is the money leaving it.
 func (ev *Event) PaidInto(bank, account string) (name string, amount Fen, at time.Time) {
 	switch ev.Kind {
@@ -189,9 +190,6 @@ func (ev *Event) PaidInto(bank, account string) (name string, amount Fen, at tim
 			amount, at = s.Amount, s.At
 			if amount == 0 && len(ev.SuspectAccounts) == 1 {
 				amount = ev.AmountLost // the whole loss went into the one account
-			}
-			if at.IsZero() {
-				at = ev.At // when it was reported: the payment was before
 			}
 			return s.Name, amount, at
 		}

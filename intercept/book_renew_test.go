@@ -48,7 +48,7 @@ func TestEngineStopsCarryWhatTheBankMatches(t *testing.T) {
 	}
 	want := []details{
 		{"6228480000000002", "李四", 3_000_000, paid},
-		{"6217000000000003", "", 0, it.T0}, // unknown to the victim: the bank looks it up; the loss is not split
+		{"6217000000000003", "", 0, time.Time{}}, // unknown to the victim: nothing made up; the loss is not split
 		{"6228480000000009", "张三", 2_000_000, it.T0.Add(time.Minute)},
 	}
 	if diff := cmp.Diff(want, got, cmp.Comparer(time.Time.Equal)); diff != "" {
