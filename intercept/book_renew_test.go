@@ -12,6 +12,17 @@ import (
 	it "github.com/lanjie/lanjie/intercept/intercepttest"
 )
 
+// stop issues a stop-payment of muleAccount by hand, as the hotline does.
+func (f *deskFixture) stop(t *testing.T) intercept.Order {
+	t.Helper()
+	o, err := f.desk.Issue(context.Background(), intercept.IssueRequest{Type: intercept.ActStopPayment, Bank: "ABC", Account: muleAccount,
+		AccountName: "张三", Amount: "52000.00", TxAt: it.T0.Add(-time.Hour), Reason: "report"}, "hotline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
 // The engine's stops carry what the bank matches before it executes: the holder's
 // name, the amount and when it was paid, from the transfer or the victim's report.
 func TestEngineStopsCarryWhatTheBankMatches(t *testing.T) {
@@ -81,20 +92,11 @@ func TestRenewalIsConfirmedByTheBank(t *testing.T) {
 	ctx := context.Background()
 	f := newDeskFixture(t, &it.Journal{})
 	book := f.desk.Book()
-	issue := func() intercept.Order {
-		t.Helper()
-		o, err := f.desk.Issue(ctx, intercept.IssueRequest{Type: intercept.ActStopPayment, Bank: "ABC", Account: muleAccount,
-			AccountName: "张三", Amount: "52000.00", TxAt: it.T0.Add(-time.Hour), Reason: "report"}, "hotline")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return o
-	}
 	holder := func() string {
 		id, _ := f.eng.State().Stopped(muleAccount)
 		return id
 	}
-	stop := issue()
+	stop := f.stop(t)
 	stop = f.act(t, stop.ID, intercept.OrderOp{Op: "execute", Reference: "ABC-1"})
 	term := stop.Expires
 
@@ -150,13 +152,8 @@ func TestRenewalIsConfirmedByTheBank(t *testing.T) {
 
 // Releasing a stop whose renewal the bank has yet to execute lifts both.
 func TestReleaseLiftsAPendingRenewal(t *testing.T) {
-	ctx := context.Background()
 	f := newDeskFixture(t, &it.Journal{})
-	stop, err := f.desk.Issue(ctx, intercept.IssueRequest{Type: intercept.ActStopPayment, Bank: "ABC", Account: muleAccount,
-		AccountName: "张三", Amount: "100.00", TxAt: it.T0, Reason: "report"}, "hotline")
-	if err != nil {
-		t.Fatal(err)
-	}
+	stop := f.stop(t)
 	f.act(t, stop.ID, intercept.OrderOp{Op: "execute", Reference: "ABC-1"})
 	stop = f.act(t, stop.ID, intercept.OrderOp{Op: "renew"})
 	f.act(t, stop.ID, intercept.OrderOp{Op: "release", Reason: "victim's mistake"})
@@ -175,11 +172,7 @@ func TestFreezeRenewalRunsOnFromItsTerm(t *testing.T) {
 	ctx := context.Background()
 	f := newDeskFixture(t, &it.Journal{})
 	book := f.desk.Book()
-	stop, err := f.desk.Issue(ctx, intercept.IssueRequest{Type: intercept.ActStopPayment, Bank: "ABC", Account: muleAccount,
-		AccountName: "张三", Amount: "100.00", TxAt: it.T0, Reason: "report"}, "hotline")
-	if err != nil {
-		t.Fatal(err)
-	}
+	stop := f.stop(t)
 	stop = f.act(t, stop.ID, intercept.OrderOp{Op: "convert", Document: "冻字1号"})
 	fz := f.act(t, stop.Child, intercept.OrderOp{Op: "execute", Reference: "ABC-FZ-1"})
 	term := fz.Expires
@@ -280,11 +273,7 @@ func TestCutoffOperatorBySegment(t *testing.T) {
 func TestAppealOnARenewalLiftsWhatItRenews(t *testing.T) {
 	ctx := context.Background()
 	f := newDeskFixture(t, &it.Journal{})
-	stop, err := f.desk.Issue(ctx, intercept.IssueRequest{Type: intercept.ActStopPayment, Bank: "ABC", Account: muleAccount,
-		AccountName: "张三", Amount: "100.00", TxAt: it.T0, Reason: "report"}, "hotline")
-	if err != nil {
-		t.Fatal(err)
-	}
+	stop := f.stop(t)
 	f.act(t, stop.ID, intercept.OrderOp{Op: "execute", Reference: "ABC-1"})
 	stop = f.act(t, stop.ID, intercept.OrderOp{Op: "renew"})
 	f.act(t, stop.Child, intercept.OrderOp{Op: "execute", Reference: "ABC-2"})
@@ -310,11 +299,7 @@ func TestAppealOnARenewalLiftsWhatItRenews(t *testing.T) {
 func TestFreezeRenewalAfterTheFreezeLapsed(t *testing.T) {
 	ctx := context.Background()
 	f := newDeskFixture(t, &it.Journal{})
-	stop, err := f.desk.Issue(ctx, intercept.IssueRequest{Type: intercept.ActStopPayment, Bank: "ABC", Account: muleAccount,
-		AccountName: "张三", Amount: "100.00", TxAt: it.T0, Reason: "report"}, "hotline")
-	if err != nil {
-		t.Fatal(err)
-	}
+	stop := f.stop(t)
 	stop = f.act(t, stop.ID, intercept.OrderOp{Op: "convert", Document: "冻字1号"})
 	fz := f.act(t, stop.Child, intercept.OrderOp{Op: "execute", Reference: "ABC-FZ-1"})
 	if _, err := f.desk.FileAppeal(ctx, intercept.AppealChange{OrderID: fz.ID, Appellant: "张三", Statement: "salary", Who: "hotline"}); err != nil {
