@@ -160,11 +160,12 @@ FROM (
 		argMinIf(type, seq, type != '') AS o_type,
 		argMinIf(at, seq, status = 'executed') AS exec_at,
 		argMinIf(amount_fen, seq, status = 'executed') AS exec_fen,
-		argMinIf(amount_fen, seq, status = 'pending') AS created_fen
+		argMinIf(amount_fen, seq, status = 'pending') AS created_fen,
+		argMinIf(parent, seq, status = 'pending') AS o_parent
 	` + orderFoldWhere + `
 )
 WHERE exec_at >= toDateTime(?) AND exec_at < toDateTime(?)
-	AND o_type IN ('stop_payment', 'freeze_request')
+	AND o_type IN ('stop_payment', 'freeze_request') AND o_parent = ''
 GROUP BY day
 ORDER BY day`
 
@@ -173,7 +174,8 @@ ORDER BY day`
 // order: a repeated callback counts neither twice nor later) and the sum of their
 // amounts, earliest day first; days without any are absent. The amount of an order is
 // the one its executed row carries (what the bank reports it stopped), or, when that
-// row carries none, the amount the order was created with.
+// row carries none, the amount the order was created with. A stop's renewal holds the
+// same money for longer: it is not counted again.
 func (s *Store) LossesStopped(ctx context.Context, from, to time.Time) ([]DayLosses, error) {
 	f, t, err := period(from, to)
 	if err != nil {
@@ -213,7 +215,8 @@ ORDER BY o_org, o_type`
 // OrdersByOrg returns, per org (bank or operator) and order type, the orders created
 // (first "pending" row) in the period and what has become of them so far: how many
 // have an executed, a rejected, a released row (an order executed and later released
-// counts in both), and the p50 and p90 time to execute. Ordered by org, then type.
+// counts in both), and the p50 and p90 time to execute. A renewal is an order of its
+// own here (the bank has to execute it too). Ordered by org, then type.
 func (s *Store) OrdersByOrg(ctx context.Context, from, to time.Time) ([]OrgOrders, error) {
 	f, t, err := period(from, to)
 	if err != nil {
@@ -393,23 +396,39 @@ func (s *Store) RuleHits(ctx context.Context, from, to time.Time) ([]RuleHit, er
 }
 
 const qFalsePositives = `
-SELECT o_rule, toUInt64(count()) AS n, toUInt64(countIf(n_appeal > 0)) AS appealed
+SELECT o_rule, toUInt64(count()) AS n, toUInt64(countIf(appeals > 0)) AS appealed
 FROM (
-	SELECT order_id,
-		argMinIf(rule, seq, status = 'pending') AS o_rule,
-		argMinIf(at, seq, status = 'pending') AS created_at,
-		countIf(status = 'released' AND reason LIKE 'appeal%') AS n_appeal
-	` + orderFoldWhere + `
-	HAVING created_at >= toDateTime(?) AND created_at < toDateTime(?)
+	SELECT o_rule, chain,
+		countIf(o_parent = '' AND created_at >= toDateTime(?) AND created_at < toDateTime(?)) AS roots,
+		sum(n_appeal) AS appeals
+	FROM (
+		SELECT order_id,
+			argMinIf(rule, seq, status = 'pending') AS o_rule,
+			argMinIf(parent, seq, status = 'pending') AS o_parent,
+			argMinIf(at, seq, status = 'pending') AS created_at,
+			argMinIf(event_id, seq, status = 'pending') AS o_event,
+			if(o_event = '', order_id,
+				concat(o_event, ' ', argMinIf(account, seq, status = 'pending'), argMinIf(phone, seq, status = 'pending'))) AS chain,
+			countIf(status = 'released' AND reason LIKE 'appeal%') AS n_appeal
+		FROM orders
+		WHERE order_id IN (SELECT order_id FROM orders WHERE status = 'pending' AND at >= toDateTime(?))
+		GROUP BY order_id
+	)
+	WHERE o_rule != ''
+	GROUP BY o_rule, chain
+	HAVING roots > 0
 )
-WHERE o_rule != ''
 GROUP BY o_rule
 ORDER BY o_rule`
 
-// FalsePositives returns, per rule, the orders it caused that were created in the
-// period (first "pending" row, naming the rule), how many of them have since been
-// released on appeal (a "released" row whose reason starts with "appeal", case
-// sensitive), and that share. Orders no rule caused are left out. Ordered by rule.
+// FalsePositives returns, per rule, the targets it put an order on in the period and
+// how many of those have since been released on appeal, and that share. What one
+// event's rule asked for one account or number is one chain, counted once: the order
+// it issued (its first "pending" row in the period, naming the rule), with the
+// renewals, freeze and reassigned cutoff that follow from it (their parent), created
+// in the period or after. A chain is appealed when any of its orders has a "released"
+// row whose reason starts with "appeal" (case sensitive). Orders no rule caused are
+// left out. Ordered by rule.
 func (s *Store) FalsePositives(ctx context.Context, from, to time.Time) ([]RuleFalsePositives, error) {
 	f, t, err := period(from, to)
 	if err != nil {
@@ -424,7 +443,7 @@ func (s *Store) FalsePositives(ctx context.Context, from, to time.Time) ([]RuleF
 			v.Rate = float64(v.Appealed) / float64(v.Orders)
 		}
 		return v, nil
-	}, "pending", f, t, f, t)
+	}, f, t, f)
 }
 
 const qWarningStats = `

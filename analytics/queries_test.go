@@ -166,6 +166,9 @@ func TestQueriesLossesStopped(t *testing.T) {
 	f.order(intercept.OrderStatus{OrderID: "SP-6", Type: sp, Status: "rejected", At: qF.Add(2 * time.Hour), Org: "ABC"})
 	f.order(intercept.OrderStatus{OrderID: "SP-7", Type: sp, Status: "executed", At: qF.Add(-10 * time.Second), Org: "ABC", Amount: 1000})
 	f.order(intercept.OrderStatus{OrderID: "SP-7", Type: sp, Status: "executed", At: qF.Add(10 * time.Second), Org: "ABC", Amount: 1000})
+	// Left out too: SP-9, SP-2's renewal, executed inside; it holds SP-2's money, not more.
+	f.order(intercept.OrderStatus{OrderID: "SP-9", Type: sp, Status: "pending", At: qF.Add(20 * time.Hour), Org: "ABC", Amount: 80000, Parent: "SP-2"})
+	f.order(intercept.OrderStatus{OrderID: "SP-9", Type: sp, Status: "executed", At: qF.Add(21 * time.Hour), Org: "ABC", Amount: 80000, Parent: "SP-2"})
 	st := f.store()
 	ctx := context.Background()
 	q := mustQ[DayLosses](t, "LossesStopped")
@@ -502,13 +505,28 @@ func TestQueriesFalsePositives(t *testing.T) {
 	o("O8", "", "released", "appeal", h(1))
 	o("O9", "", "pending", "", h(1))
 	o("O9", "", "released", "appeal", h(2))
+	// r_mule again: one chain, counted once. O12 from event e-12, renewed by O13,
+	// which became the freeze O14 after the period; O14 was released on appeal. O15,
+	// a renewal inside the period of an order before it, is no new target.
+	chain := func(id, parent, status, reason string, at time.Time) {
+		f.order(intercept.OrderStatus{OrderID: id, Type: sp, Status: status, At: at, Org: "ABC", Account: "6228480000000012",
+			EventID: "e-12", Rule: "r_mule", Parent: parent, Reason: reason, Issuer: "engine"})
+	}
+	chain("O12", "", "pending", "", h(8))
+	chain("O12", "", "executed", "", h(9))
+	chain("O13", "O12", "pending", "", h(30))
+	chain("O13", "O12", "executed", "", h(31))
+	chain("O14", "O13", "pending", "", qT.Add(2*time.Hour))
+	chain("O14", "O13", "released", "appeal granted", qT.Add(3*time.Hour))
+	f.order(intercept.OrderStatus{OrderID: "O15", Type: sp, Status: "pending", At: h(10), Org: "ABC", Account: "6228480000000008",
+		EventID: "e-8", Rule: "r_mule", Parent: "O8", Issuer: "engine"})
 	st := f.store()
 	ctx := context.Background()
 	q := mustQ[RuleFalsePositives](t, "FalsePositives")
 
 	want := []RuleFalsePositives{
 		{Rule: "r_black", Orders: 2, Appealed: 0, Rate: 0},
-		{Rule: "r_mule", Orders: 5, Appealed: 2, Rate: 0.4},
+		{Rule: "r_mule", Orders: 6, Appealed: 3, Rate: 0.5},
 		{Rule: "r_x", Orders: 1, Appealed: 1, Rate: 1},
 	}
 	if d := cmp.Diff(want, q(st.FalsePositives(ctx, qF, qT))); d != "" {

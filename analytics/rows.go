@@ -23,7 +23,7 @@ var (
 	tDecisions = &table{"decisions", "seq, logged, event_id, kind, at, score, level, rules, rule_scores, rule_why, " +
 		"shadow_rules, errors, action_types, action_targets, action_ids, latency_us"}
 	tOrders = &table{"orders", "seq, logged, order_id, type, status, at, org, account, phone, amount_fen, event_id, " +
-		"rule, issuer, reason, reference"}
+		"rule, issuer, reason, reference, parent"}
 	tLists    = &table{"list_changes", "seq, logged, op, target, list, value, prefix, reason, source, who, expires"}
 	tWarnings = &table{"warnings", "seq, logged, task_id, phone, tier, status, channel, at, event_id, template, error_code"}
 	tAudit    = &table{"audit", "seq, logged, at, who, role, action, target, detail, remote"}
@@ -132,7 +132,7 @@ func rowsOf(r intercept.Record, out []row) ([]row, error) {
 					_, amount, _ = ev.PaidInto(a.Bank, a.Account)
 				}
 				add(tOrders, a.OrderID, string(a.Type), "pending", ts(r.At), org, a.Account, a.Phone,
-					int64(amount), ev.ID, a.Rule, "engine", "", "")
+					int64(amount), ev.ID, a.Rule, "engine", "", "", "")
 			}
 		}
 	case intercept.RecOrderStatus:
@@ -141,7 +141,7 @@ func rowsOf(r intercept.Record, out []row) ([]row, error) {
 			return out, fmt.Errorf("record %d: %w", r.Seq, err)
 		}
 		add(tOrders, o.OrderID, string(o.Type), o.Status, ts(o.At), o.Org, o.Account, o.Phone, int64(o.Amount),
-			o.EventID, o.Rule, o.Issuer, o.Reason, o.Reference)
+			o.EventID, o.Rule, o.Issuer, o.Reason, o.Reference, o.Parent)
 	case intercept.RecListChange:
 		var c intercept.ListChange
 		if err := json.Unmarshal(r.Data, &c); err != nil {
