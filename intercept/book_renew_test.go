@@ -3,6 +3,7 @@ package intercept_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,8 +82,26 @@ func TestHandStopNeedsWhatTheBankMatches(t *testing.T) {
 	if !isField(err, "tx_at") {
 		t.Errorf("stop of money moved in the future: %v, want a field error naming tx_at", err)
 	}
-	if n := len(f.j.Records()); n != 0 {
-		t.Errorf("refused orders journaled %d records", n)
+	// The same rules as the feeds: a name of at most 100 characters, no control
+	// characters; and money to hold.
+	for _, c := range []struct{ name, amount, field string }{
+		{strings.Repeat("张", 101), "500.00", "account_name"},
+		{"张\x00三", "500.00", "account_name"},
+		{"张三", "0.00", "amount"},
+		{"张三", "-5.00", "amount"},
+	} {
+		_, err = f.desk.Issue(context.Background(), intercept.IssueRequest{Type: intercept.ActStopPayment, Bank: "ABC", Account: muleAccount,
+			AccountName: c.name, Amount: c.amount, TxAt: it.T0.Add(-time.Hour), Reason: "report"}, "hotline")
+		if !isField(err, c.field) {
+			t.Errorf("stop of %q for %q: %v, want a field error naming %s", c.amount, c.name, err, c.field)
+		}
+	}
+	if _, err := f.desk.Issue(context.Background(), intercept.IssueRequest{Type: intercept.ActStopPayment, Bank: "ABC", Account: muleAccount,
+		AccountName: strings.Repeat("张", 100), Amount: "0.01", TxAt: it.T0.Add(-time.Hour), Reason: "report"}, "hotline"); err != nil {
+		t.Errorf("stop with a 100-character name and 0.01 yuan: %v", err)
+	}
+	if n := len(f.j.Records()); n != 1 {
+		t.Errorf("refused orders and one good one journaled %d records, want 1", n)
 	}
 }
 

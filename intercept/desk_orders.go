@@ -143,8 +143,8 @@ func (d *Desk) checkIssue(r IssueRequest, now time.Time) (*Order, error) {
 	if strings.TrimSpace(r.Reason) == "" || len(r.Reason) > 2000 {
 		bad("reason", "required: why the order is issued (at most 2000 bytes)")
 	}
-	if len(r.AccountName) > 200 {
-		bad("account_name", "at most 200 bytes")
+	if reason := checkText([]byte(r.AccountName), 0, maxNameLen, false); reason != "" {
+		bad("account_name", reason) // the same rule as a feed's payee_name
 	}
 	if r.CaseID != "" {
 		if _, err := b.Case(r.CaseID); err != nil {
@@ -163,8 +163,11 @@ func (d *Desk) checkIssue(r IssueRequest, now time.Time) (*Order, error) {
 		o.Account, o.Org = a, r.Bank
 		if r.Amount != "" {
 			f, err := ParseYuan(r.Amount)
-			if err != nil {
+			switch {
+			case err != nil:
 				bad("amount", reasonOf(err))
+			case f == 0:
+				bad("amount", "must be more than 0.00: the money to hold")
 			}
 			o.Amount = f
 		}
