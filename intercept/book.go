@@ -286,6 +286,13 @@ func (b *Book) snapshot() *snapBook {
 	return sb
 }
 
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
 // load puts a snapshot's book into an empty one, with the orders in force.
 func (b *Book) load(sb *snapBook) {
 	b.mu.Lock()
@@ -306,6 +313,8 @@ func (b *Book) load(sb *snapBook) {
 	}
 	for i := range sb.Cases {
 		c := &sb.Cases[i]
+		// The snapshot leaves empty lists out; a case answers them as [], not null.
+		c.Events, c.Orders, c.Notes = nonNil(c.Events), nonNil(c.Orders), nonNil(c.Notes)
 		b.cases[c.ID] = c
 		b.caseIDs = append(b.caseIDs, c.ID)
 		for _, e := range c.Events {

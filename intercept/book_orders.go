@@ -18,7 +18,7 @@ func (b *Book) plan(id string, op OrderOp) ([]OrderStatus, error) {
 		return nil, fmt.Errorf("order %s: %w", id, ErrNotFound)
 	}
 	if _, known := transitions[op.Op]; !known {
-		return nil, fmt.Errorf("order op %q: want execute, reject, renew, convert, reassign or release: %w", op.Op, ErrInvalid)
+		return nil, fmt.Errorf("order op %q: want execute, reject, renew, convert, reassign, release or amend: %w", op.Op, ErrInvalid)
 	}
 	if !canDo(op.Op, o.Status) {
 		return nil, fmt.Errorf("order %s is %s: cannot %s it: %w", id, o.Status, op.Op, ErrConflict)
@@ -75,6 +75,8 @@ func (b *Book) plan(id string, op OrderOp) ([]OrderStatus, error) {
 		return b.planConvert(o, op)
 	case "reassign":
 		return b.planReassign(o, op)
+	case "amend":
+		return planAmend(o, op)
 	}
 	return nil, fmt.Errorf("order op %q: %w", op.Op, ErrInvalid)
 }
@@ -117,7 +119,7 @@ func (b *Book) releaseChain(o *Order, at time.Time, by, reason string) []OrderSt
 // to the same bank (its Parent is o), which the bank executes or rejects like any
 // other, and o stands until its own term ends. A renewed stop counts as another stop;
 // a freeze is renewed under a new legal document before it expires, and its new term
-// runs on from the old one.
+// runs on from the old one; the document may set another limit (absent: the same).
 func (b *Book) planRenew(o *Order, op OrderOp) ([]OrderStatus, error) {
 	if c := b.orders[o.Child]; c != nil && c.Live() {
 		return nil, fmt.Errorf("order %s was renewed or converted already, as %s: act on that one: %w", o.ID, c.ID, ErrConflict)
@@ -141,8 +143,18 @@ func (b *Book) planRenew(o *Order, op OrderOp) ([]OrderStatus, error) {
 		if o.Status != StatusExecuted {
 			return nil, fmt.Errorf("freeze %s is %s: a freeze is renewed while it stands; after it lapses a new legal decision is needed: %w", o.ID, o.Status, ErrConflict)
 		}
+		var fe []FieldError
 		if strings.TrimSpace(op.Document) == "" {
-			return nil, &ValidationError{Fields: []FieldError{{Field: "document", Reason: "a renewal needs the legal document's number"}}}
+			fe = append(fe, FieldError{Field: "document", Reason: "a renewal needs the legal document's number"})
+		}
+		if op.Limit < 0 {
+			fe = append(fe, FieldError{Field: "limit_fen", Reason: "negative"})
+		}
+		if len(fe) > 0 {
+			return nil, &ValidationError{Fields: fe}
+		}
+		if op.Limit > 0 {
+			r.Amount = op.Limit // the new document may freeze another sum
 		}
 		r.ID, r.Document, r.Deadline = b.newID("FZ"), op.Document, op.At.Add(b.set.FreezeExecute)
 		if o.Expires.Before(r.Deadline) {
@@ -152,6 +164,43 @@ func (b *Book) planRenew(o *Order, op OrderOp) ([]OrderStatus, error) {
 		return nil, fmt.Errorf("only stop-payments and freezes are renewed, not %s: %w", o.Type, ErrConflict)
 	}
 	return []OrderStatus{r.status(StatusPending, op.At, op.Who)}, nil
+}
+
+// planAmend completes or corrects the details of a stop waiting for its bank: the
+// holder's name, the amount and when the money moved, which the bank matches before it
+// executes. A report's stop often lacks what the victim did not know at first; the
+// hotline fills it in once they do. Each detail given replaces the order's; the
+// order's status and deadline stay as they are.
+func planAmend(o *Order, op OrderOp) ([]OrderStatus, error) {
+	if o.Type != ActStopPayment {
+		return nil, fmt.Errorf("only a stop-payment's details are amended, not a %s's: %w", o.Type, ErrConflict)
+	}
+	var fe []FieldError
+	bad := func(field, reason string) { fe = append(fe, FieldError{Field: field, Reason: reason}) }
+	if op.AccountName == "" && op.Amount == "" && op.TxAt.IsZero() {
+		bad("", "give account_name, amount or tx_at: the details to complete or correct")
+	}
+	checkHolder(op.AccountName, bad)
+	amount := parseHeld(op.Amount, bad)
+	checkPaidAt(op.TxAt, op.At, bad)
+	if len(op.Reason) > 500 {
+		bad("reason", "longer than 500 bytes")
+	}
+	if len(fe) > 0 {
+		return nil, &ValidationError{Fields: fe}
+	}
+	s := o.status(StatusAmended, op.At, op.Who)
+	s.Reason, s.Reference = op.Reason, ""
+	if op.AccountName != "" {
+		s.AccountName = op.AccountName
+	}
+	if amount != 0 {
+		s.Amount = amount
+	}
+	if !op.TxAt.IsZero() {
+		s.TxAt = op.TxAt
+	}
+	return []OrderStatus{s}, nil
 }
 
 // renews returns the order o renews (its parent, a stop or freeze of the same
@@ -275,6 +324,10 @@ func (b *Book) apply(s OrderStatus) {
 		return
 	}
 	o.History = append(o.History, s)
+	if s.Status == StatusAmended {
+		o.AccountName, o.Amount, o.TxAt = s.AccountName, s.Amount, s.TxAt // no status
+		return
+	}
 	o.Status = s.Status
 	defer b.watch(o)
 	switch s.Status {

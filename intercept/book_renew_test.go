@@ -192,17 +192,20 @@ func TestFreezeRenewalRunsOnFromItsTerm(t *testing.T) {
 	f := newDeskFixture(t, &it.Journal{})
 	book := f.desk.Book()
 	stop := f.stop(t)
-	stop = f.act(t, stop.ID, intercept.OrderOp{Op: "convert", Document: "冻字1号"})
+	stop = f.act(t, stop.ID, intercept.OrderOp{Op: "convert", Document: "冻字1号", Limit: 5_200_000})
 	fz := f.act(t, stop.Child, intercept.OrderOp{Op: "execute", Reference: "ABC-FZ-1"})
 	term := fz.Expires
 	f.clock.add(term.Sub(f.clock.now()) - 7*24*time.Hour) // a week before it lapses
 	if _, err := f.desk.ActOnOrder(ctx, fz.ID, "", intercept.OrderOp{Op: "renew"}); !isField(err, "document") {
 		t.Fatalf("renewing a freeze without a document: %v", err)
 	}
-	fz = f.act(t, fz.ID, intercept.OrderOp{Op: "renew", Document: "续冻字2号"})
+	if _, err := f.desk.ActOnOrder(ctx, fz.ID, "", intercept.OrderOp{Op: "renew", Document: "x", Limit: -1}); !isField(err, "limit_fen") {
+		t.Fatalf("renewing a freeze with a negative limit: %v", err)
+	}
+	fz = f.act(t, fz.ID, intercept.OrderOp{Op: "renew", Document: "续冻字2号", Limit: 3_000_000})
 	r, _ := book.Order(fz.Child)
-	if r.Type != intercept.ActFreeze || r.Document != "续冻字2号" || r.Status != intercept.StatusPending {
-		t.Fatalf("freeze renewal = %+v", r)
+	if r.Type != intercept.ActFreeze || r.Document != "续冻字2号" || r.Status != intercept.StatusPending || r.Amount != 3_000_000 {
+		t.Fatalf("freeze renewal (the new document freezing 30,000 yuan) = %+v", r)
 	}
 	r = f.act(t, r.ID, intercept.OrderOp{Op: "execute", Reference: "ABC-FZ-2"})
 	if want := term.AddDate(0, 6, 0); !r.Expires.Equal(want) {

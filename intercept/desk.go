@@ -29,7 +29,8 @@ type Desk struct {
 
 // Notifier hears of orders the org must act on: event is "order.pending" (a new
 // order, or a renewal: a new order whose Parent is the order it renews),
-// "order.released" or "order.converted". It must not block.
+// "order.released", "order.converted" or "order.amended" (a waiting stop's details
+// completed or corrected). It must not block.
 type Notifier func(o Order, event string)
 
 // NewDesk returns a desk over e that journals to j.

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// ActOnOrder moves order id by op (execute, reject, renew, convert, release, sent),
+// ActOnOrder moves order id by op (execute, reject, renew, convert, release, amend, sent),
 // journaled before it returns the order as it now stands. org, when set, is the
 // caller's scope: an order of another org is not found.
 func (d *Desk) ActOnOrder(ctx context.Context, id, org string, op OrderOp) (Order, error) {
@@ -48,11 +48,11 @@ func (d *Desk) journalOrders(ctx context.Context, recs []OrderStatus, extra []Re
 
 // applyOrders applies journaled status records and tells the org what it must act on:
 // a new order (a renewal is one, with the order it renews as its parent), a
-// conversion, a release.
+// conversion, a release, a stop's amended details.
 func (d *Desk) applyOrders(recs []OrderStatus) {
 	for _, s := range recs {
 		d.eng.book.apply(s)
-		if s.Status != StatusPending && s.Status != StatusReleased && s.Status != StatusConverted {
+		if s.Status != StatusPending && s.Status != StatusReleased && s.Status != StatusConverted && s.Status != StatusAmended {
 			continue
 		}
 		event := "order." + s.Status
@@ -134,6 +134,38 @@ func (d *Desk) Issue(ctx context.Context, r IssueRequest, who string) (Order, er
 // maxClockSkew is how far ahead of the desk's clock a time given for the past may be.
 const maxClockSkew = 5 * time.Minute
 
+// checkHolder checks an account holder's name as given by hand: the same rule as a
+// feed's payee_name (at most 100 characters, no control characters).
+func checkHolder(name string, bad func(field, reason string)) {
+	if reason := checkText([]byte(name), 0, maxNameLen, false); reason != "" {
+		bad("account_name", reason)
+	} else if name != "" && strings.TrimSpace(name) == "" {
+		bad("account_name", "must not be blank")
+	}
+}
+
+// parseHeld parses the yuan an order holds ("" is none): more than 0.00.
+func parseHeld(amount string, bad func(field, reason string)) Fen {
+	if amount == "" {
+		return 0
+	}
+	f, err := ParseYuan(amount)
+	switch {
+	case err != nil:
+		bad("amount", reasonOf(err))
+	case f == 0:
+		bad("amount", "must be more than 0.00: the money to hold")
+	}
+	return f
+}
+
+// checkPaidAt checks when the money moved: not in the future.
+func checkPaidAt(at, now time.Time, bad func(field, reason string)) {
+	if at.After(now.Add(maxClockSkew)) {
+		bad("tx_at", "in the future: when the money moved")
+	}
+}
+
 // checkIssue validates a hand-issued order and returns it, not yet numbered.
 func (d *Desk) checkIssue(r IssueRequest, now time.Time) (*Order, error) {
 	b := d.eng.book
@@ -143,9 +175,7 @@ func (d *Desk) checkIssue(r IssueRequest, now time.Time) (*Order, error) {
 	if strings.TrimSpace(r.Reason) == "" || len(r.Reason) > 2000 {
 		bad("reason", "required: why the order is issued (at most 2000 bytes)")
 	}
-	if reason := checkText([]byte(r.AccountName), 0, maxNameLen, false); reason != "" {
-		bad("account_name", reason) // the same rule as a feed's payee_name
-	}
+	checkHolder(r.AccountName, bad)
 	if r.CaseID != "" {
 		if _, err := b.Case(r.CaseID); err != nil {
 			bad("case_id", "no such case")
@@ -161,16 +191,7 @@ func (d *Desk) checkIssue(r IssueRequest, now time.Time) (*Order, error) {
 			bad("bank", "required: the bank's code, such as ICBC")
 		}
 		o.Account, o.Org = a, r.Bank
-		if r.Amount != "" {
-			f, err := ParseYuan(r.Amount)
-			switch {
-			case err != nil:
-				bad("amount", reasonOf(err))
-			case f == 0:
-				bad("amount", "must be more than 0.00: the money to hold")
-			}
-			o.Amount = f
-		}
+		o.Amount = parseHeld(r.Amount, bad)
 		if r.Type == ActStopPayment {
 			const match = "required: the bank executes a stop only if name, number, amount and time match"
 			if strings.TrimSpace(r.AccountName) == "" {
@@ -179,12 +200,10 @@ func (d *Desk) checkIssue(r IssueRequest, now time.Time) (*Order, error) {
 			if r.Amount == "" {
 				bad("amount", match)
 			}
-			switch {
-			case r.TxAt.IsZero():
+			if r.TxAt.IsZero() {
 				bad("tx_at", match)
-			case r.TxAt.After(now.Add(maxClockSkew)):
-				bad("tx_at", "in the future: when the money moved")
 			}
+			checkPaidAt(r.TxAt, now, bad)
 		}
 	case ActCutoff:
 		n, err := NormalizePhone(r.Phone, d.dec.DefaultCountry)

@@ -19,6 +19,11 @@ const (
 	StatusExpired   = "expired"   // its term ran out
 	StatusConverted = "converted" // a stop or freeze request turned into a freeze
 	StatusReleased  = "released"  // released (accounts) or restored (numbers)
+
+	// StatusAmended is a history entry that is no status: a stop's details (the
+	// holder's name, the amount, when the money moved) completed or corrected while
+	// it waits for the bank. The order stays where it was.
+	StatusAmended = "amended"
 )
 
 // ActFreeze is a legal freeze (冻结) of an account, from a stop or a freeze request
@@ -165,19 +170,25 @@ func (f OrderFilter) match(o *Order) bool {
 
 // OrderOp is a person's or a system's action on an order.
 type OrderOp struct {
-	Op        string    `json:"op"` // execute, reject, renew, convert, reassign, release, sent
+	Op        string    `json:"op"` // execute, reject, renew, convert, reassign, release, amend, sent
 	Who       string    `json:"-"`
 	Reference string    `json:"reference,omitempty"` // execute: the org's reference
 	Reason    string    `json:"reason,omitempty"`    // reject, release: why
 	Document  string    `json:"document,omitempty"`  // convert, renew a freeze: the legal document
-	Limit     Fen       `json:"limit_fen,omitempty"` // convert: freeze only this much (0: all)
+	Limit     Fen       `json:"limit_fen,omitempty"` // convert, renew a freeze: freeze only this much (convert 0: all; renew 0: as before)
 	Operator  string    `json:"operator,omitempty"`  // reassign: the operator that carries the number
 	At        time.Time `json:"-"`
+
+	// amend: a waiting stop's details, each one given replacing the order's.
+	AccountName string    `json:"account_name,omitempty"`
+	Amount      string    `json:"amount,omitempty"` // yuan, e.g. "52000.00"
+	TxAt        time.Time `json:"tx_at,omitzero"`
 }
 
 // transitions says which statuses each op may start from.
 var transitions = map[string][]string{
 	"sent":    {StatusPending},
+	"amend":   {StatusPending, StatusSent, StatusOverdue},
 	"execute": {StatusPending, StatusSent, StatusOverdue},
 	"reject":  {StatusPending, StatusSent, StatusOverdue},
 	"renew":   {StatusExecuted, StatusExpired},

@@ -502,6 +502,7 @@ var policy = map[string]string{
 	"POST /api/v1/orders/:id/execute":     "-bo--ABO",
 	"POST /api/v1/orders/:id/reject":      "-bo--ABO",
 	"POST /api/v1/orders/:id/renew":       "h----A--",
+	"POST /api/v1/orders/:id/amend":       "h----A--",
 	"POST /api/v1/orders/:id/reassign":    "h----A--",
 	"POST /api/v1/orders/:id/convert":     "h----A--",
 	"POST /api/v1/orders/:id/release":     "hb---A--",

@@ -692,6 +692,7 @@ func TestOpenAPIDeskFlow(t *testing.T) {
 		{"POST", "/api/v1/rules/" + f.ruleID + "/mode", `{"mode":"shadow"}`, 200},
 		{"POST", orders + stops[0] + "/execute", `{"reference":"ICBC-STOP-20261121-0002"}`, 200},
 		{"POST", orders + stops[0] + "/renew", `{}`, 200},
+		{"POST", orders + stops[1] + "/amend", `{"account_name":"张三","amount":"52000.00","tx_at":"2026-11-21T09:50:00+08:00","reason":"the victim called back"}`, 200},
 		{"POST", orders + stops[1] + "/convert", `{"document":"(2026)公冻字第0042号","limit_fen":5200000}`, 200},
 		{"POST", orders + stops[2] + "/release", `{"reason":"funds returned to the victim"}`, 200},
 		{"POST", orders + cut.ID + "/reassign", `{"operator":"CMCC","reason":"the calls enter through CMCC's gateway"}`, 200},

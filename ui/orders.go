@@ -22,7 +22,7 @@ func (s *Server) orderRoutes() {
 	for _, op := range []string{"execute", "reject"} {
 		s.handle(fiber.MethodPost, "/orders/:id/"+op, orgActors, s.orderOp(op))
 	}
-	for _, op := range []string{"renew", "convert", "reassign"} {
+	for _, op := range []string{"renew", "convert", "reassign", "amend"} {
 		s.handle(fiber.MethodPost, "/orders/:id/"+op, desk, s.orderOp(op))
 	}
 	s.handle(fiber.MethodPost, "/orders/:id/release", releasers, s.orderOp("release"))
@@ -76,7 +76,7 @@ func (s *Server) issueOrder(c *fiber.Ctx) error {
 }
 
 // orderOp moves an order: execute and reject by its org (the liaison or the org's
-// system confirming back), renew, convert and reassign by the desk, release by the desk or
+// system confirming back), renew, convert, reassign and amend by the desk, release by the desk or
 // the bank (a number's restore needs the desk's approval).
 func (s *Server) orderOp(op string) fiber.Handler {
 	return func(c *fiber.Ctx) error {

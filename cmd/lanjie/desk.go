@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,11 +53,16 @@ type OrderMessage struct {
 }
 
 // notify queues an order for its org's system. The key is stable per order and
-// status, so a receiver applies each message once however often it comes.
+// status (and version, for a stop amended more than once), so a receiver applies
+// each message once however often it comes.
 func (m *Main) notify(o intercept.Order, event string) {
 	body, err := json.Marshal(OrderMessage{Event: event, Version: len(o.History), Order: o})
+	key := o.ID + ":" + strings.TrimPrefix(event, "order.")
+	if event == "order."+intercept.StatusAmended {
+		key += ":" + strconv.Itoa(len(o.History))
+	}
 	if err == nil {
-		err = m.deliver.Enqueue(webhook.Delivery{Key: o.ID + ":" + strings.TrimPrefix(event, "order."), Org: o.Org, Event: event,
+		err = m.deliver.Enqueue(webhook.Delivery{Key: key, Org: o.Org, Event: event,
 			Body: body, Created: time.Now()})
 	}
 	if err != nil {

@@ -116,8 +116,8 @@ func (rc *receiver) wait(t *testing.T, n int) []string {
 }
 
 // The desk's whole path over HTTP: a report stops the mule account, the bank gets the
-// order by signed webhook (a 500 first, the retry second, applied once) and confirms
-// it with its key; the desk converts the stop into a partial freeze; the holder
+// order by signed webhook (a 500 first, the retry second, applied once), then the
+// hotline's two amendments of its details, and confirms it with its key; the desk converts the stop into a partial freeze; the holder
 // appeals; the grant releases the freeze and the bank hears of it.
 func TestStopFreezeAppealRelease(t *testing.T) {
 	m, stop := startMain(t, testConfig(t, t.TempDir()))
@@ -166,6 +166,17 @@ func TestStopFreezeAppealRelease(t *testing.T) {
 			t.Fatalf("order %s is %s after delivery, want sent", stopID, o.Status)
 		}
 	}
+	// The victim knew neither the holder's name nor the time: the hotline completes the
+	// stop, then corrects the amount; the bank hears of each amendment, then executes.
+	desk.call("POST", "/api/v1/orders/"+stopID+"/amend", map[string]string{"account_name": "李四", "tx_at": "2026-11-21T09:40:00+08:00",
+		"reason": "the victim called back"}, &o, 200)
+	desk.call("POST", "/api/v1/orders/"+stopID+"/amend", map[string]string{"amount": "50000.00"}, &o, 200)
+	if o.AccountName != "李四" || o.Amount != 5_000_000 || o.TxAt.IsZero() || o.Status != intercept.StatusSent {
+		t.Fatalf("amended stop = %+v", o)
+	}
+	if got := rc.wait(t, 3); got[1] != "order.amended "+stopID || got[2] != "order.amended "+stopID {
+		t.Fatalf("bank received %v, want the stop and its two amendments", got)
+	}
 	bank.call("POST", "/api/v1/orders/"+stopID+"/execute", map[string]string{"reference": "ABC-STOP-1"}, &o, 200)
 	if o.Status != intercept.StatusExecuted || o.Reference != "ABC-STOP-1" {
 		t.Fatalf("executed stop = %+v", o)
@@ -186,7 +197,8 @@ func TestStopFreezeAppealRelease(t *testing.T) {
 	if ap.Status != intercept.AppealGranted || fz.Status != intercept.StatusReleased {
 		t.Fatalf("appeal %s, freeze %s: want granted and released", ap.Status, fz.Status)
 	}
-	want := []string{"order.pending " + stopID, "order.converted " + stopID, "order.pending " + fz.ID, "order.released " + fz.ID}
+	want := []string{"order.pending " + stopID, "order.amended " + stopID, "order.amended " + stopID, "order.converted " + stopID,
+		"order.pending " + fz.ID, "order.released " + fz.ID}
 	got := rc.wait(t, len(want))
 	if len(got) != len(want) {
 		t.Fatalf("bank received %v, want %v", got, want)

@@ -1,0 +1,106 @@
+package intercept_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/lanjie/lanjie/intercept"
+	it "github.com/lanjie/lanjie/intercept/intercepttest"
+)
+
+// A report's stop of an account whose holder, amount and time the victim did not know
+// is completed by the hotline once they do; the bank hears of it and executes it.
+func TestAmendCompletesAReportsStop(t *testing.T) {
+	ctx := context.Background()
+	f := newDeskFixture(t, &it.Journal{})
+	rep := `{"id":"r-1","kind":"report","at":"2026-11-21T10:00:00+08:00","reporter_phone":"+8613800000001","fraud_type":"impersonating_police",` +
+		`"suspect_accounts":[{"bank":"CCB","account":"6217000000000003"}],"amount_lost":"52000.00"}`
+	res, err := f.desk.Ingest(ctx, [][]byte{[]byte(rep)})
+	if err != nil || res[0].Decision == nil {
+		t.Fatalf("ingest: %v %+v", err, res)
+	}
+	var id string
+	for _, a := range res[0].Decision.Actions {
+		if a.Type == intercept.ActStopPayment {
+			id = a.OrderID
+		}
+	}
+	if id == "" {
+		t.Fatalf("the report issued no stop: %+v", res[0].Decision.Actions)
+	}
+	before, _ := f.desk.Book().Order(id)
+	if before.AccountName != "" || !before.TxAt.IsZero() || before.Amount != 5_200_000 {
+		t.Fatalf("stop = %+v, want no name and no time (the victim did not give them), the loss as its amount", before)
+	}
+
+	// Nothing to amend with, and bad details, are refused with the field named.
+	for _, c := range []struct {
+		op    intercept.OrderOp
+		field string
+	}{
+		{intercept.OrderOp{}, ""},
+		{intercept.OrderOp{Amount: "0.00"}, "amount"},
+		{intercept.OrderOp{Amount: "12.345"}, "amount"},
+		{intercept.OrderOp{AccountName: "  "}, "account_name"},
+		{intercept.OrderOp{AccountName: "张\x07三"}, "account_name"},
+		{intercept.OrderOp{TxAt: it.T0.Add(time.Hour)}, "tx_at"},
+	} {
+		c.op.Op = "amend"
+		if _, err := f.desk.ActOnOrder(ctx, id, "", c.op); !isField(err, c.field) {
+			t.Errorf("amend %+v: %v, want a field error naming %q", c.op, err, c.field)
+		}
+	}
+
+	f.clock.add(10 * time.Minute)
+	paid := it.T0.Add(-3 * time.Hour)
+	o := f.act(t, id, intercept.OrderOp{Op: "amend", AccountName: "王五", Amount: "30000.00", Reason: "the victim called back"})
+	f.clock.add(time.Minute)
+	o = f.act(t, id, intercept.OrderOp{Op: "amend", TxAt: paid}) // the rest stays as amended
+	if o.AccountName != "王五" || o.Amount != 3_000_000 || !o.TxAt.Equal(paid) {
+		t.Errorf("amended stop: name %q, amount %d, paid %v", o.AccountName, o.Amount, o.TxAt)
+	}
+	if o.Status != intercept.StatusPending || !o.Deadline.Equal(before.Deadline) {
+		t.Errorf("amending moved the stop: %s, deadline %v (was %v)", o.Status, o.Deadline, before.Deadline)
+	}
+	var got []string
+	for _, h := range o.History {
+		got = append(got, h.Status+" "+h.By+" "+h.Reason)
+	}
+	if want := []string{"pending engine " + before.Reason, "amended liaison the victim called back", "amended liaison "}; !cmp.Equal(want, got) {
+		t.Errorf("history (-want +got):\n%s", cmp.Diff(want, got))
+	}
+	if want := []string{"order.pending stop_payment", "order.amended stop_payment", "order.amended stop_payment"}; !cmp.Equal(want, f.notice) {
+		t.Errorf("notices (-want +got):\n%s", cmp.Diff(want, f.notice))
+	}
+
+	// The bank executes it with what it matched; then there is nothing to amend.
+	o = f.act(t, id, intercept.OrderOp{Op: "execute", Reference: "CCB-1"})
+	if o.Amount != 3_000_000 || o.History[len(o.History)-1].Amount != 3_000_000 {
+		t.Errorf("executed stop holds %d fen (record %d), want the amended 3000000", o.Amount, o.History[len(o.History)-1].Amount)
+	}
+	if _, err := f.desk.ActOnOrder(ctx, id, "", intercept.OrderOp{Op: "amend", Amount: "1.00"}); !errors.Is(err, intercept.ErrConflict) {
+		t.Errorf("amending an executed stop: %v, want conflict", err)
+	}
+	sameAfterRestart(t, f)
+}
+
+// Only stops are amended: a cutoff's or a freeze request's details are not the
+// bank's to match.
+func TestAmendOnlyStops(t *testing.T) {
+	ctx := context.Background()
+	f := newDeskFixture(t, &it.Journal{})
+	fr, err := f.desk.Issue(ctx, intercept.IssueRequest{Type: intercept.ActFreezeRequest, Bank: "ABC", Account: muleAccount, Reason: "report"}, "hotline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.desk.ActOnOrder(ctx, fr.ID, "", intercept.OrderOp{Op: "amend", Amount: "5.00"}); !errors.Is(err, intercept.ErrConflict) {
+		t.Errorf("amending a freeze request: %v, want conflict", err)
+	}
+	if n := len(f.j.Records()); n != 1 {
+		t.Errorf("%d records journaled, want the freeze request's 1", n)
+	}
+}
