@@ -176,6 +176,7 @@ func (e *Engine) ReadSnapshot(r io.Reader) (SnapshotHeader, error) {
 	if h.Version != snapshotVersion {
 		return h, fmt.Errorf("snapshot version %d, this build reads %d: %w", h.Version, snapshotVersion, ErrInvalid)
 	}
+	book := false
 	for {
 		var c snapChunk
 		if err := dec.Decode(&c); err != nil {
@@ -186,6 +187,12 @@ func (e *Engine) ReadSnapshot(r io.Reader) (SnapshotHeader, error) {
 		}
 		switch c.Kind {
 		case "end":
+			if !book {
+				// Builds before 2026-11-22 kept no orders in snapshots: loading one would
+				// start with none, silently. The journal, if it still reaches back, has them.
+				return h, fmt.Errorf("snapshot of seq %d has no orders, cases or appeals (an older build wrote it): "+
+					"move it aside to rebuild from the journal: %w", h.Seq, ErrInvalid)
+			}
 			return h, nil
 		case "numbers", "accounts":
 			for _, en := range c.Entries {
@@ -231,6 +238,7 @@ func (e *Engine) ReadSnapshot(r io.Reader) (SnapshotHeader, error) {
 			if c.Book != nil {
 				e.book.load(c.Book)
 			}
+			book = true
 		case "seen":
 			for i := range c.Decisions {
 				d := &c.Decisions[i]
