@@ -35,7 +35,7 @@ func (b *Book) planAppeal(ch AppealChange) (AppealChange, []OrderStatus, error) 
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	bad := func(field, reason string) error {
-		return &ValidationError{Fields: []FieldError{{Field: field, Reason: reason}}}
+		return &ValidationError{What: "appeal", Fields: []FieldError{{Field: field, Reason: reason}}}
 	}
 	switch ch.Op {
 	case "filed":

@@ -3,6 +3,7 @@ package intercept_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,6 +54,10 @@ func TestAmendCompletesAReportsStop(t *testing.T) {
 		if _, err := f.desk.ActOnOrder(ctx, id, "", c.op); !isField(err, c.field) {
 			t.Errorf("amend %+v: %v, want a field error naming %q", c.op, err, c.field)
 		}
+	}
+
+	if _, err := f.desk.ActOnOrder(ctx, id, "", intercept.OrderOp{Op: "amend", Amount: "0"}); err == nil || !strings.HasPrefix(err.Error(), "invalid order: amount: ") {
+		t.Errorf("refused amendment says %q, want it to name the order and the field", err)
 	}
 
 	f.clock.add(10 * time.Minute)

@@ -28,10 +28,10 @@ func (b *Book) plan(id string, op OrderOp) ([]OrderStatus, error) {
 	}
 	need := func(field, v string) error {
 		if strings.TrimSpace(v) == "" {
-			return &ValidationError{Fields: []FieldError{{Field: field, Reason: "required to " + op.Op + " an order"}}}
+			return &ValidationError{What: "order", Fields: []FieldError{{Field: field, Reason: "required to " + op.Op + " an order"}}}
 		}
 		if len(v) > 500 {
-			return &ValidationError{Fields: []FieldError{{Field: field, Reason: "longer than 500 bytes"}}}
+			return &ValidationError{What: "order", Fields: []FieldError{{Field: field, Reason: "longer than 500 bytes"}}}
 		}
 		return nil
 	}
@@ -151,7 +151,7 @@ func (b *Book) planRenew(o *Order, op OrderOp) ([]OrderStatus, error) {
 			fe = append(fe, FieldError{Field: "limit_fen", Reason: "negative"})
 		}
 		if len(fe) > 0 {
-			return nil, &ValidationError{Fields: fe}
+			return nil, &ValidationError{What: "order", Fields: fe}
 		}
 		if op.Limit > 0 {
 			r.Amount = op.Limit // the new document may freeze another sum
@@ -187,7 +187,7 @@ func planAmend(o *Order, op OrderOp) ([]OrderStatus, error) {
 		bad("reason", "longer than 500 bytes")
 	}
 	if len(fe) > 0 {
-		return nil, &ValidationError{Fields: fe}
+		return nil, &ValidationError{What: "order", Fields: fe}
 	}
 	s := o.status(StatusAmended, op.At, op.Who)
 	s.Reason, s.Reference = op.Reason, ""
@@ -228,7 +228,7 @@ func (b *Book) planReassign(o *Order, op OrderOp) ([]OrderStatus, error) {
 		fe = append(fe, FieldError{Field: "reason", Reason: "required: why the number goes to another operator (at most 500 bytes)"})
 	}
 	if len(fe) > 0 {
-		return nil, &ValidationError{Fields: fe}
+		return nil, &ValidationError{What: "order", Fields: fe}
 	}
 	if c := b.orders[o.Child]; c != nil && c.Live() {
 		return nil, fmt.Errorf("order %s went to %s already, as %s: %w", o.ID, c.Org, c.ID, ErrConflict)
@@ -279,7 +279,7 @@ func (b *Book) planConvert(o *Order, op OrderOp) ([]OrderStatus, error) {
 		fe = append(fe, FieldError{Field: "limit_fen", Reason: "negative"})
 	}
 	if len(fe) > 0 {
-		return nil, &ValidationError{Fields: fe}
+		return nil, &ValidationError{What: "order", Fields: fe}
 	}
 	fz := &Order{ID: b.newID("FZ"), Type: ActFreeze, Org: o.Org, Account: o.Account, AccountName: o.AccountName,
 		Amount: op.Limit, EventID: o.EventID, CaseID: o.CaseID, Rule: o.Rule, Issuer: op.Who, Basis: b.set.Basis[ActFreeze],

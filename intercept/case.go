@@ -128,7 +128,7 @@ func (b *Book) planCase(ch CaseChange) (CaseChange, error) {
 		return ch, fmt.Errorf("case %s: %w", ch.CaseID, ErrNotFound)
 	}
 	bad := func(field, reason string) error {
-		return &ValidationError{Fields: []FieldError{{Field: field, Reason: reason}}}
+		return &ValidationError{What: "case change", Fields: []FieldError{{Field: field, Reason: reason}}}
 	}
 	switch ch.Op {
 	case "assign":

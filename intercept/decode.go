@@ -20,13 +20,19 @@ type FieldError struct {
 // ValidationError lists every bad field of one input. errors.Is(err, ErrInvalid) holds.
 // A body that is not a JSON object is reported as one FieldError with an empty Field.
 type ValidationError struct {
+	What   string // what was invalid: "order", "case", …; "" is an event
 	Fields []FieldError
 }
 
 // Error lists the fields: "invalid event: amount: more than 2 decimals; caller: required".
 func (e *ValidationError) Error() string {
 	var b strings.Builder
-	b.WriteString("invalid event")
+	b.WriteString("invalid ")
+	if e.What == "" {
+		b.WriteString("event")
+	} else {
+		b.WriteString(e.What)
+	}
 	for i, f := range e.Fields {
 		if i == 0 {
 			b.WriteString(": ")

@@ -228,7 +228,7 @@ func (d *Desk) checkIssue(r IssueRequest, now time.Time) (*Order, error) {
 		bad("type", "want stop_payment, freeze_request or cutoff")
 	}
 	if len(fe) > 0 {
-		return nil, &ValidationError{Fields: fe}
+		return nil, &ValidationError{What: "order", Fields: fe}
 	}
 	return o, nil
 }

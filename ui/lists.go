@@ -57,7 +57,7 @@ func (s *Server) normalValue(target, v string, prefix bool) (string, error) {
 		v, err = intercept.NormalizePhone(v, s.desk.Decoder().DefaultCountry)
 	}
 	if err != nil {
-		return "", &intercept.ValidationError{Fields: []intercept.FieldError{{Field: "value", Reason: err.Error()}}}
+		return "", &intercept.ValidationError{What: "list entry", Fields: []intercept.FieldError{{Field: "value", Reason: err.Error()}}}
 	}
 	return v, nil
 }
@@ -73,10 +73,10 @@ func (s *Server) addListEntry(c *fiber.Ctx) error {
 	}
 	l, err := intercept.ParseList(req.List)
 	if err != nil {
-		return &intercept.ValidationError{Fields: []intercept.FieldError{{Field: "list", Reason: "want black, gray or white"}}}
+		return &intercept.ValidationError{What: "list entry", Fields: []intercept.FieldError{{Field: "list", Reason: "want black, gray or white"}}}
 	}
 	if strings.TrimSpace(req.Reason) == "" {
-		return &intercept.ValidationError{Fields: []intercept.FieldError{{Field: "reason", Reason: "required: why it is listed"}}}
+		return &intercept.ValidationError{What: "list entry", Fields: []intercept.FieldError{{Field: "reason", Reason: "required: why it is listed"}}}
 	}
 	v, err := s.normalValue(t, req.Value, req.Prefix)
 	if err != nil {
@@ -148,7 +148,7 @@ func (s *Server) searchList(c *fiber.Ctx) error {
 	q, want := c.Query("q"), c.Query("list")
 	if want != "" {
 		if _, err := intercept.ParseList(want); err != nil {
-			return &intercept.ValidationError{Fields: []intercept.FieldError{{Field: "list", Reason: "want black, gray or white"}}}
+			return &intercept.ValidationError{What: "list entry", Fields: []intercept.FieldError{{Field: "list", Reason: "want black, gray or white"}}}
 		}
 	}
 	limit := min(max(c.QueryInt("limit", 100), 1), 1000)
@@ -172,7 +172,7 @@ func (s *Server) searchList(c *fiber.Ctx) error {
 func (s *Server) exportLists(c *fiber.Ctx) error {
 	t := c.Query("target")
 	if t != "" && t != "number" && t != "account" {
-		return &intercept.ValidationError{Fields: []intercept.FieldError{{Field: "target", Reason: "want number, account or nothing for both"}}}
+		return &intercept.ValidationError{What: "list entry", Fields: []intercept.FieldError{{Field: "target", Reason: "want number, account or nothing for both"}}}
 	}
 	var b bytes.Buffer
 	if _, err := intercept.WriteListCSV(&b, s.desk.Engine().State().Lists, t); err != nil {

@@ -41,7 +41,7 @@ func (s *Server) ruleHistory(c *fiber.Ctx) error {
 func ruleError(err error) error {
 	var ce *rules.CompileError
 	if errors.As(err, &ce) {
-		return &intercept.ValidationError{Fields: []intercept.FieldError{{Field: "expr", Reason: ce.Error()}}}
+		return &intercept.ValidationError{What: "rule", Fields: []intercept.FieldError{{Field: "expr", Reason: ce.Error()}}}
 	}
 	return err
 }
@@ -107,7 +107,7 @@ func (s *Server) testRule(c *fiber.Ctx) error {
 		return err
 	}
 	if len(req.Event) == 0 {
-		return &intercept.ValidationError{Fields: []intercept.FieldError{{Field: "event", Reason: "required: a sample event"}}}
+		return &intercept.ValidationError{What: "rule test", Fields: []intercept.FieldError{{Field: "event", Reason: "required: a sample event"}}}
 	}
 	ev, err := s.desk.Decoder().Decode(req.Event)
 	if err != nil {

@@ -161,7 +161,7 @@ func (s *Server) setPassword(c *fiber.Ctx) error {
 // failed sign-in of that name, under the same throttle.
 func (s *Server) checkCurrent(c *fiber.Ctx, name, current string) error {
 	if current == "" {
-		return &intercept.ValidationError{Fields: []intercept.FieldError{{Field: "current", Reason: "required: your current password"}}}
+		return &intercept.ValidationError{What: "password change", Fields: []intercept.FieldError{{Field: "current", Reason: "required: your current password"}}}
 	}
 	mu := &s.loginLocks[maphash.String(loginSeed, name)%uint64(len(s.loginLocks))]
 	mu.Lock()
@@ -173,7 +173,7 @@ func (s *Server) checkCurrent(c *fiber.Ctx, name, current string) error {
 	}
 	if _, err := s.auth.Authenticate(name, current); err != nil {
 		s.throttle.Fail(key)
-		return &intercept.ValidationError{Fields: []intercept.FieldError{{Field: "current", Reason: "wrong password"}}}
+		return &intercept.ValidationError{What: "password change", Fields: []intercept.FieldError{{Field: "current", Reason: "wrong password"}}}
 	}
 	return nil
 }
