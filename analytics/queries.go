@@ -88,8 +88,8 @@ type RuleHit struct {
 // RuleFalsePositives is how many of a rule's orders were released on appeal.
 type RuleFalsePositives struct {
 	Rule     string
-	Orders   uint64  // orders the rule caused, created in the period
-	Appealed uint64  // of those, how many have a "released" row whose reason starts with "appeal"
+	Orders   uint64  // targets the rule put an order on in the period: order chains (an order, its renewals, its freeze), each once
+	Appealed uint64  // of those, how many have an order with a "released" row whose reason starts with "appeal"
 	Rate     float64 // Appealed / Orders; 0 when Orders is 0
 }
 
@@ -165,7 +165,8 @@ FROM (
 	` + orderFoldWhere + `
 )
 WHERE exec_at >= toDateTime(?) AND exec_at < toDateTime(?)
-	AND o_type IN ('stop_payment', 'freeze_request') AND o_parent = ''
+	AND o_type IN ('stop_payment', 'freeze_request')
+	AND (o_parent = '' OR o_parent NOT IN (SELECT order_id FROM orders WHERE status = 'executed'))
 GROUP BY day
 ORDER BY day`
 
@@ -175,7 +176,8 @@ ORDER BY day`
 // amounts, earliest day first; days without any are absent. The amount of an order is
 // the one its executed row carries (what the bank reports it stopped), or, when that
 // row carries none, the amount the order was created with. A stop's renewal holds the
-// same money for longer: it is not counted again.
+// same money for longer: it is not counted again, unless the stop it renews was never
+// executed. (Rows shipped before the orders table had a parent count renewals too.)
 func (s *Store) LossesStopped(ctx context.Context, from, to time.Time) ([]DayLosses, error) {
 	f, t, err := period(from, to)
 	if err != nil {

@@ -169,12 +169,18 @@ func TestQueriesLossesStopped(t *testing.T) {
 	// Left out too: SP-9, SP-2's renewal, executed inside; it holds SP-2's money, not more.
 	f.order(intercept.OrderStatus{OrderID: "SP-9", Type: sp, Status: "pending", At: qF.Add(20 * time.Hour), Org: "ABC", Amount: 80000, Parent: "SP-2"})
 	f.order(intercept.OrderStatus{OrderID: "SP-9", Type: sp, Status: "executed", At: qF.Add(21 * time.Hour), Org: "ABC", Amount: 80000, Parent: "SP-2"})
+	// Counted: SP-11, the renewal of SP-10, which lapsed unexecuted: the renewal is the
+	// stop that held the money.
+	f.order(intercept.OrderStatus{OrderID: "SP-10", Type: sp, Status: "pending", At: qF.Add(time.Hour), Org: "ABC", Amount: 5000})
+	f.order(intercept.OrderStatus{OrderID: "SP-10", Type: sp, Status: "expired", At: qF.Add(2 * time.Hour), Org: "ABC", Amount: 5000})
+	f.order(intercept.OrderStatus{OrderID: "SP-11", Type: sp, Status: "pending", At: qF.Add(2 * time.Hour), Org: "ABC", Amount: 5000, Parent: "SP-10"})
+	f.order(intercept.OrderStatus{OrderID: "SP-11", Type: sp, Status: "executed", At: qF.Add(3 * time.Hour), Org: "ABC", Amount: 5000, Parent: "SP-10"})
 	st := f.store()
 	ctx := context.Background()
 	q := mustQ[DayLosses](t, "LossesStopped")
 
 	want := []DayLosses{
-		{Day: day(2026, 11, 20), Orders: 4, Amount: 50000 + 80000 + 300000 + 70000},
+		{Day: day(2026, 11, 20), Orders: 5, Amount: 50000 + 80000 + 300000 + 70000 + 5000},
 		{Day: day(2026, 11, 21), Orders: 1, Amount: 12345},
 	}
 	if d := cmp.Diff(want, q(st.LossesStopped(ctx, qF, qT))); d != "" {
@@ -185,7 +191,7 @@ func TestQueriesLossesStopped(t *testing.T) {
 		t.Errorf("LossesStopped in CST (-want +got):\n%s", d)
 	}
 	// from half a second in rounds up: SP-1 (executed at from) drops out.
-	want[0] = DayLosses{Day: day(2026, 11, 20), Orders: 3, Amount: 80000 + 300000 + 70000}
+	want[0] = DayLosses{Day: day(2026, 11, 20), Orders: 4, Amount: 80000 + 300000 + 70000 + 5000}
 	if d := cmp.Diff(want, q(st.LossesStopped(ctx, qF.Add(500*time.Millisecond), qT))); d != "" {
 		t.Errorf("LossesStopped from+0.5s (-want +got):\n%s", d)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/lanjie/lanjie/intercept"
 	it "github.com/lanjie/lanjie/intercept/intercepttest"
@@ -107,5 +108,76 @@ func TestAmendOnlyStops(t *testing.T) {
 	}
 	if n := len(f.j.Records()); n != 1 {
 		t.Errorf("%d records journaled, want the freeze request's 1", n)
+	}
+}
+
+// Two amendments in the same instant are both kept, and replayed as such.
+func TestAmendTwiceInOneInstant(t *testing.T) {
+	f := newDeskFixture(t, &it.Journal{})
+	stop := f.stop(t)
+	f.act(t, stop.ID, intercept.OrderOp{Op: "amend", Amount: "100.00"})
+	o := f.act(t, stop.ID, intercept.OrderOp{Op: "amend", Amount: "200.00"}) // the fake clock did not move
+	if o.Amount != 20_000 || len(o.History) != 3 || o.LastAmended() != 3 {
+		t.Fatalf("after two amendments at one time: amount %d, %d entries, last amended at %d", o.Amount, len(o.History), o.LastAmended())
+	}
+	sameAfterRestart(t, f)
+}
+
+// After a restart the orgs are told again what may have been in flight: waiting
+// orders, a waiting stop's last amendment, the last day's releases and conversions.
+func TestResendAfterRestart(t *testing.T) {
+	ctx := context.Background()
+	f := newDeskFixture(t, &it.Journal{})
+	issue := func(account string) intercept.Order {
+		t.Helper()
+		o, err := f.desk.Issue(ctx, intercept.IssueRequest{Type: intercept.ActStopPayment, Bank: "ABC", Account: account,
+			AccountName: "张三", Amount: "500.00", TxAt: it.T0.Add(-time.Hour), Reason: "report"}, "hotline")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	old := issue("6228480000000101")
+	f.act(t, old.ID, intercept.OrderOp{Op: "release", Reason: "funds returned"})
+	f.clock.add(25 * time.Hour) // that release is over a day old
+	waiting := issue("6228480000000102")
+	f.act(t, waiting.ID, intercept.OrderOp{Op: "amend", AccountName: "李四"})
+	sent := issue("6228480000000103")
+	f.act(t, sent.ID, intercept.OrderOp{Op: "sent"})
+	f.act(t, sent.ID, intercept.OrderOp{Op: "amend", Amount: "600.00"})
+	f.act(t, sent.ID, intercept.OrderOp{Op: "amend", Amount: "700.00"})
+	delivered := issue("6228480000000104")
+	f.act(t, delivered.ID, intercept.OrderOp{Op: "sent"})
+	released := issue("6228480000000105")
+	f.act(t, released.ID, intercept.OrderOp{Op: "release", Reason: "wrong account"})
+
+	g := newDeskFixture(t, &it.Journal{})
+	g.clock.t = f.clock.now()
+	for _, r := range f.j.Records() {
+		if _, err := g.desk.Restore(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type msg struct {
+		Event, ID string
+		Version   int
+	}
+	var got []msg
+	g.desk.SetNotifier(func(o intercept.Order, event string) {
+		v := len(o.History)
+		if event == "order.amended" {
+			v = o.LastAmended()
+		}
+		got = append(got, msg{event, o.ID, v})
+	})
+	n := g.desk.Resend()
+	want := []msg{
+		{"order.pending", waiting.ID, 2}, {"order.amended", waiting.ID, 2},
+		{"order.amended", sent.ID, 4},
+		{"order.released", released.ID, 2},
+	}
+	sortMsgs := cmpopts.SortSlices(func(a, b msg) bool { return a.ID+a.Event < b.ID+b.Event })
+	if diff := cmp.Diff(want, got, sortMsgs); diff != "" || n != len(want) {
+		t.Errorf("resent %d (-want +got):\n%s", n, diff)
 	}
 }

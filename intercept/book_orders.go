@@ -132,6 +132,9 @@ func (b *Book) planRenew(o *Order, op OrderOp) ([]OrderStatus, error) {
 	}
 	switch o.Type {
 	case ActStopPayment:
+		if op.Limit != 0 {
+			return nil, &ValidationError{What: "order", Fields: []FieldError{{Field: "limit_fen", Reason: "a stop's renewal holds what the stop holds: a limit is for freezes"}}}
+		}
 		if n := len(b.stopsOf[o.Account]); n >= b.set.MaxStops {
 			return nil, fmt.Errorf("account %s has been stopped %d times, the most allowed: convert the stop to a freeze: %w", o.Account, n, ErrConflict)
 		}
@@ -289,6 +292,13 @@ func (b *Book) planConvert(o *Order, op OrderOp) ([]OrderStatus, error) {
 	return []OrderStatus{parent, fz.status(StatusPending, op.At, op.Who)}, nil
 }
 
+// sameEntry reports whether history entry h is record s applied already: the same
+// status at the same time, and for an amendment (which can repeat) the same details.
+func sameEntry(h, s OrderStatus) bool {
+	return h.Status == s.Status && h.At.Equal(s.At) && (s.Status != StatusAmended ||
+		h.AccountName == s.AccountName && h.Amount == s.Amount && h.TxAt.Equal(s.TxAt) && h.Reason == s.Reason && h.By == s.By)
+}
+
 // apply puts one status record into the book and the engine's in-force tables. A
 // record already applied (the same status at the same time) changes nothing.
 func (b *Book) apply(s OrderStatus) {
@@ -313,7 +323,7 @@ func (b *Book) apply(s OrderStatus) {
 		if c := b.cases[o.CaseID]; c != nil {
 			b.linkLocked(c, nil, []string{o.ID})
 		}
-	} else if slices.ContainsFunc(o.History, func(h OrderStatus) bool { return h.Status == s.Status && h.At.Equal(s.At) }) {
+	} else if slices.ContainsFunc(o.History, func(h OrderStatus) bool { return sameEntry(h, s) }) {
 		// Applied already (a snapshot caught it); the engine's tables may not have
 		// been (they are written before the book), so they follow the book again.
 		if o.Live() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // ChangeCase assigns, notes, links or sets the status of a case, journaled before it
@@ -88,14 +89,39 @@ func (d *Desk) restoreBook(r Record) (bool, error) {
 	return true, nil
 }
 
-// Resend tells the notifier again of every order still waiting for its org, after a
-// restart: deliveries in flight were in memory only, and receivers dedupe by key.
+// resendWithin is how far back Resend goes for releases and conversions: a message
+// older than that which had not got through had run out of retries (about half an
+// hour of them) long before the restart.
+const resendWithin = 24 * time.Hour
+
+// Resend tells the notifier again, after a restart, what each org may not have heard:
+// deliveries in flight were in memory only, and receivers dedupe by key. Orders still
+// waiting for their org go again as order.pending, a waiting stop's last amendment as
+// order.amended, and releases and conversions of the last day as themselves. Freeze
+// requests are the desk's and go nowhere.
 func (d *Desk) Resend() int {
 	n := 0
+	since := d.now().Add(-resendWithin)
+	tell := func(o Order, event string) {
+		d.notify(o, "order."+event)
+		n++
+	}
 	for _, o := range d.eng.book.Orders(OrderFilter{Limit: 1 << 30}) {
-		if (o.Status == StatusPending || o.Status == StatusOverdue) && o.Type != ActFreezeRequest { // requests are the desk's
-			d.notify(o, "order."+StatusPending)
-			n++
+		if o.Type == ActFreezeRequest {
+			continue
+		}
+		switch o.Status {
+		case StatusPending, StatusSent, StatusOverdue:
+			if o.Status != StatusSent {
+				tell(o, StatusPending)
+			}
+			if o.LastAmended() > 0 {
+				tell(o, StatusAmended)
+			}
+		case StatusReleased, StatusConverted:
+			if o.History[len(o.History)-1].At.After(since) {
+				tell(o, o.Status)
+			}
 		}
 	}
 	return n

@@ -194,7 +194,7 @@ func (d *Desk) checkIssue(r IssueRequest, now time.Time) (*Order, error) {
 		o.Amount = parseHeld(r.Amount, bad)
 		if r.Type == ActStopPayment {
 			const match = "required: the bank executes a stop only if name, number, amount and time match"
-			if strings.TrimSpace(r.AccountName) == "" {
+			if r.AccountName == "" { // a blank one is refused by checkHolder
 				bad("account_name", match)
 			}
 			if r.Amount == "" {

@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// Order statuses. An order's history is the list of statuses it entered; the last is
-// its state. Overdue is a status a pending order enters when its deadline passes; the
+// Order statuses. An order's history is the list of statuses it entered (and its
+// amendments, which are no status); the last status is its state. Overdue is a status a pending order enters when its deadline passes; the
 // org may still execute it.
 const (
 	StatusPending   = "pending"   // issued, on its way to the org
@@ -141,6 +141,17 @@ func (o *Order) Live() bool {
 		return true
 	}
 	return false
+}
+
+// LastAmended returns how many history entries the order had when its details were
+// last amended (the version of that amendment), or 0 if they never were.
+func (o *Order) LastAmended() int {
+	for i := len(o.History) - 1; i >= 0; i-- {
+		if o.History[i].Status == StatusAmended {
+			return i + 1
+		}
+	}
+	return 0
 }
 
 // Target is the account or number the order is aimed at.

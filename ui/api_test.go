@@ -37,6 +37,8 @@ func TestMalformedRequests(t *testing.T) {
 		{"no such list", "GET", "/api/v1/lists/email/x", ``, http.StatusNotFound, "number or account"},
 		{"order fields", "POST", "/api/v1/orders", `{"type":"stop_payment","account":"12","reason":""}`, http.StatusUnprocessableEntity, "account_name"},
 		{"unknown order", "POST", "/api/v1/orders/SP-nope/release", `{"reason":"x"}`, http.StatusNotFound, "SP-nope"},
+		{"another op's field", "POST", "/api/v1/orders/SP-nope/renew", `{"reason":"still there","amount":"5.00"}`, http.StatusBadRequest, `unknown field \"amount\"`},
+		{"amend with a reference", "POST", "/api/v1/orders/SP-nope/amend", `{"amount":"5.00","reference":"R-1"}`, http.StatusBadRequest, "reference"},
 		{"unknown case", "GET", "/api/v1/cases/CS-nope", ``, http.StatusNotFound, "CS-nope"},
 		{"white-list 95588", "POST", "/api/v1/lists/number", `{"value":"+8695588","list":"white","reason":"bank service line"}`, http.StatusCreated, "white"},
 		{"cut a white number", "POST", "/api/v1/orders", `{"type":"cutoff","phone":"+8695588","reason_code":"spoof","reason":"r"}`, http.StatusConflict, "never cut"},

@@ -717,8 +717,11 @@ func TestScopeOrders(t *testing.T) {
 		{f.by[auth.OperatorLiaison], "POST", "/orders/" + f.cutoff + "/execute", http.StatusNotFound},
 	} {
 		var body []byte
-		if tc.method == "POST" {
+		switch {
+		case strings.HasSuffix(tc.path, "/execute"):
 			body = []byte(`{"reference":"REF-1"}`)
+		case strings.HasSuffix(tc.path, "/reject"):
+			body = []byte(`{"reason":"not ours"}`)
 		}
 		if status, _, b := send(t, tc.method, f.base+"/api/v1"+tc.path, tc.who.creds, body); status != tc.status {
 			t.Errorf("%s %s as %s: %d %s, want %d", tc.method, tc.path, tc.who, status, b, tc.status)

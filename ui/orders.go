@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -85,6 +86,9 @@ func (s *Server) orderOp(op string) fiber.Handler {
 			if err := bind(c, &req); err != nil {
 				return err
 			}
+			if err := onlyFields(c.Body(), op); err != nil {
+				return err
+			}
 		}
 		req.Op, req.Who = op, who(c)
 		if op == "release" && principal(c).Role == auth.BankLiaison {
@@ -99,6 +103,33 @@ func (s *Server) orderOp(op string) fiber.Handler {
 		}
 		return c.JSON(o)
 	}
+}
+
+// opFields are the fields each order operation reads ("op" is ignored by all): the one
+// OrderOp body is decoded strictly, so a field another operation reads is refused
+// too, rather than dropped (a bank's "amount" sent with an execute would be lost).
+var opFields = map[string][]string{
+	"execute":  {"reference"},
+	"reject":   {"reason"},
+	"renew":    {"reason", "document", "limit_fen"},
+	"convert":  {"document", "limit_fen"},
+	"release":  {"reason"},
+	"reassign": {"operator", "reason"},
+	"amend":    {"account_name", "amount", "tx_at", "reason"},
+}
+
+// onlyFields refuses, as an unknown field (400), a field of body that op does not read.
+func onlyFields(body []byte, op string) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, "body: "+err.Error())
+	}
+	for k := range m {
+		if k != "op" && !slices.Contains(opFields[op], k) {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("body: unknown field %q: %s reads %s", k, op, strings.Join(opFields[op], ", ")))
+		}
+	}
+	return nil
 }
 
 func (s *Server) orderDeliveries(c *fiber.Ctx) error {

@@ -44,7 +44,7 @@ func (m *Main) endpoint(org string) (webhook.Endpoint, bool) {
 
 // OrderMessage is the body of an order webhook.
 type OrderMessage struct {
-	Event string `json:"event"` // order.pending, order.released, order.converted
+	Event string `json:"event"` // order.pending, order.released, order.converted, order.amended
 	// Version is how many statuses the order had when the message was made: retries
 	// can bring an older message after a newer one, and a receiver drops any message
 	// with a lower version than one it applied for the order.
@@ -59,7 +59,7 @@ func (m *Main) notify(o intercept.Order, event string) {
 	body, err := json.Marshal(OrderMessage{Event: event, Version: len(o.History), Order: o})
 	key := o.ID + ":" + strings.TrimPrefix(event, "order.")
 	if event == "order."+intercept.StatusAmended {
-		key += ":" + strconv.Itoa(len(o.History))
+		key += ":" + strconv.Itoa(o.LastAmended()) // the same when Resend sends it again
 	}
 	if err == nil {
 		err = m.deliver.Enqueue(webhook.Delivery{Key: key, Org: o.Org, Event: event,

@@ -65,7 +65,8 @@ type receiver struct {
 	mu      sync.Mutex
 	secret  []byte
 	tries   map[string]int
-	applied []string // the messages taken, in order: "<event> <order id>"
+	applied []string                // the messages taken, in order: "<event> <order id>"
+	taken   map[string]OrderMessage // by idempotency key
 	bad     []string
 }
 
@@ -90,6 +91,10 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			rc.bad = append(rc.bad, err.Error())
 		}
 		rc.applied = append(rc.applied, m.Event+" "+m.Order.ID)
+		if rc.taken == nil {
+			rc.taken = map[string]OrderMessage{}
+		}
+		rc.taken[key] = m
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -176,6 +181,13 @@ func TestStopFreezeAppealRelease(t *testing.T) {
 	}
 	if got := rc.wait(t, 3); got[1] != "order.amended "+stopID || got[2] != "order.amended "+stopID {
 		t.Fatalf("bank received %v, want the stop and its two amendments", got)
+	}
+	rc.mu.Lock()
+	first, second := rc.taken[stopID+":amended:3"], rc.taken[stopID+":amended:4"] // after pending and sent
+	rc.mu.Unlock()
+	if first.Version != 3 || first.Order.AccountName != "李四" || first.Order.Amount != 5_200_000 ||
+		second.Version != 4 || second.Order.Amount != 5_000_000 {
+		t.Fatalf("amendments as the bank got them: %+v / %+v", first, second)
 	}
 	bank.call("POST", "/api/v1/orders/"+stopID+"/execute", map[string]string{"reference": "ABC-STOP-1"}, &o, 200)
 	if o.Status != intercept.StatusExecuted || o.Reference != "ABC-STOP-1" {
