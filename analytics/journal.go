@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lanjie/lanjie/intercept"
@@ -90,6 +91,22 @@ type Journal struct {
 	size    int64
 	done    chan struct{}
 	stopped chan struct{}
+
+	commits, written atomic.Uint64 // group commits and their bytes, for Stats
+	commitNS         atomic.Int64  // time spent in their writes and fsyncs
+}
+
+// JournalStats counts the journal's group commits since it was opened: each is one
+// write and one fsync, shared by every append that came while the last one ran.
+type JournalStats struct {
+	Commits uint64
+	Bytes   uint64        // written by them
+	Time    time.Duration // spent in their writes and fsyncs (segment changes included)
+}
+
+// Stats returns the group commits so far.
+func (j *Journal) Stats() JournalStats {
+	return JournalStats{Commits: j.commits.Load(), Bytes: j.written.Load(), Time: time.Duration(j.commitNS.Load())}
 }
 
 type batch struct {
@@ -314,7 +331,11 @@ func (j *Journal) flush() {
 	if b == nil {
 		return
 	}
+	start := time.Now()
 	err := j.write(b)
+	j.commitNS.Add(int64(time.Since(start)))
+	j.commits.Add(1)
+	j.written.Add(uint64(len(b.buf)))
 	j.mu.Lock()
 	if err != nil && j.err == nil {
 		j.err = fmt.Errorf("%w: %v", ErrJournal, err)

@@ -34,10 +34,12 @@ func (s *stats) decided(d *intercept.Decision) {
 	s.sumUS.Add(d.LatencyUS)
 }
 
-// Gauges is what cmd adds to /metrics: name → value, names already prefixed.
+// Gauges is what cmd adds to /metrics: name → value, names already prefixed; a name
+// ending in _total is a counter.
 type Gauges func() map[string]float64
 
-// SetGauges adds gauges (journal and shipper lag) to /metrics.
+// SetGauges adds gauges (journal and shipper lag) and counters (the journal's commits)
+// to /metrics.
 func (s *Server) SetGauges(g Gauges) { s.gauges = g }
 
 func (s *Server) metrics(c *fiber.Ctx) error {
@@ -62,8 +64,13 @@ func (s *Server) metrics(c *fiber.Ctx) error {
 		fmt.Fprintf(&b, "lanjie_orders{type=%q,status=%q} %d\n", k[0], k[1], counts[k])
 	}
 	if s.gauges != nil {
-		for name, v := range s.gauges() {
-			fmt.Fprintf(&b, "# TYPE %s gauge\n%s %g\n", name, name, v)
+		g := s.gauges()
+		for _, name := range slices.Sorted(maps.Keys(g)) {
+			typ := "gauge"
+			if strings.HasSuffix(name, "_total") {
+				typ = "counter"
+			}
+			fmt.Fprintf(&b, "# TYPE %s %s\n%s %g\n", name, typ, name, g[name])
 		}
 	}
 	c.Set(fiber.HeaderContentType, "text/plain; version=0.0.4")

@@ -624,7 +624,9 @@ func metrics(t *testing.T, base string) map[string]float64 {
 
 func TestMetrics(t *testing.T) {
 	srv, base := start(t, &journal{}, nil)
-	srv.SetGauges(func() map[string]float64 { return map[string]float64{"lanjie_journal_seq": 42} })
+	srv.SetGauges(func() map[string]float64 {
+		return map[string]float64{"lanjie_journal_seq": 42, "lanjie_journal_commits_total": 7}
+	})
 	postEvents(t, base, ndjson(batchLines(t))) // one of each level, a duplicate, three bad
 	postEvents(t, base, ndjson(batchLines(t))) // all duplicates or bad: counted once
 	postProblem(t, base, "/api/v1/decide", []byte(`{}`), http.StatusUnprocessableEntity)
@@ -643,6 +645,7 @@ func TestMetrics(t *testing.T) {
 		`lanjie_decision_latency_microseconds_bucket{le="+Inf"}`,
 		`lanjie_decision_latency_microseconds_count`,
 		`lanjie_journal_seq`,
+		`lanjie_journal_commits_total`,
 	} {
 		got[name] = m[name]
 	}
@@ -654,9 +657,13 @@ func TestMetrics(t *testing.T) {
 		`lanjie_decision_latency_microseconds_bucket{le="+Inf"}`: 5,
 		`lanjie_decision_latency_microseconds_count`:             5,
 		`lanjie_journal_seq`:                                     42,
+		`lanjie_journal_commits_total`:                           7,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("/metrics (-want +got):\n%s", diff)
+	}
+	if _, b := do(t, "GET", base+"/metrics", "", nil); !strings.Contains(string(b), "# TYPE lanjie_journal_commits_total counter\nlanjie_journal_commits_total 7\n") {
+		t.Error("/metrics: lanjie_journal_commits_total not typed a counter")
 	}
 	var prev float64
 	for _, le := range []string{"5", "10", "25", "50", "100", "250", "500", "1000", "5000", "+Inf"} {

@@ -9,7 +9,9 @@
 # a unique id. A run with a non-2xx answer, a socket error, a rejected line, or a
 # decision count that does not match what wrk counted is not a valid figure.
 #
-# wrk and lanjie share the machine's cores: the summary gives the CPU each used.
+# wrk and lanjie share the machine's cores: the summary gives the CPU each used. Each
+# run's line also gives the journal's group commits a second and the mean time of one
+# (write + fsync), from lanjie's /metrics: commits_per_s, commit_ms.
 #
 #   bench/load/run.sh                      # all scenarios
 #   SCENARIOS=decide RUNS=5 bench/load/run.sh
@@ -208,6 +210,10 @@ decisions() {
 	curl -fsS "$base/metrics" | awk '/^lanjie_decisions_total/ { s += $2 } END { printf "%d\n", s }'
 }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+# commits prints the journal's group commits so far and the seconds they took.
+commits() {
+	curl -fsS "$base/metrics" | awk '/^lanjie_journal_commits_total / { n = $2 } /^lanjie_journal_commit_seconds_total / { s = $2 } END { printf "%d %s\n", n, s + 0 }'
+}
 
 # --- scenarios ---------------------------------------------------------------------
 results="$data/results"
@@ -246,15 +252,15 @@ run_wrk() {
 	decide) opts=$DECIDE_WRK ;;
 	events) opts=$EVENTS_WRK timeout=30s ;;
 	esac
-	local d0 c0 b0 t0 out
-	d0=$(decisions) c0=$(cpu_ticks) b0=$(busy_ticks) t0=$(date +%s.%N)
+	local d0 c0 b0 t0 j0 out
+	d0=$(decisions) j0=$(commits) c0=$(cpu_ticks) b0=$(busy_ticks) t0=$(date +%s.%N)
 	local TIMEFORMAT='%U %S'
 	# shellcheck disable=SC2086 # opts holds several flags
 	out=$({ time LOAD_DIR=$here LOAD_MODE=$scenario LOAD_RUN="r$runno-$$" LOAD_BATCH=$BATCH \
 		LOAD_TRANSFERS=$TRANSFERS LOAD_CUSTOMERS=$CUSTOMERS LOAD_LISTED=$listed LOAD_BANK_KEY=$bank_key LOAD_OPERATOR_KEY=$op_key \
 		wrk $opts -d "$dur" --timeout "$timeout" --latency -s "$here/lanjie.lua" "$base" 2>&1; } 2>&1)
-	local t1 c1 b1 d1
-	t1=$(date +%s.%N) c1=$(cpu_ticks) b1=$(busy_ticks)
+	local t1 c1 b1 d1 j1
+	t1=$(date +%s.%N) c1=$(cpu_ticks) b1=$(busy_ticks) j1=$(commits)
 	sleep 0.5 # requests wrk abandoned at its deadline finish
 	d1=$(decisions)
 	local line wrkcpu
@@ -271,7 +277,7 @@ run_wrk() {
 	} END { printf "load: gc during the run: %d collections, %.0f ms in all, longest %.0f ms\n", n, sum, max }' "$data/stderr" >&2
 	awk -v l="$line" -v dd=$((d1 - d0)) -v cpu=$((c1 - c0)) -v busy=$((b1 - b0)) -v w="$wrkcpu" \
 		-v t0="$t0" -v t1="$t1" -v opts="$opts" -v la="$(load1)" -v lb="$quiet_load" -v batch="$BATCH" \
-		-v noise="$NOISE_MAX" 'BEGIN {
+		-v noise="$NOISE_MAX" -v j0="$j0" -v j1="$j1" 'BEGIN {
 		n = split(l, f, " ")
 		for (i = 2; i <= n; i++) { split(f[i], p, "="); v[p[1]] = p[2] }
 		wall = t1 - t0
@@ -287,8 +293,11 @@ run_wrk() {
 		valid = why == "" ? "yes" : "no:" substr(why, 1, length(why) - 1)
 		lc = cpu / 100 / wall; wc = w / wall; oc = busy / 100 / wall - lc - wc
 		if (oc < 0) oc = 0
-		printf "%s valid=%s decided=%d lanjie_cores=%.2f wrk_cores=%.2f other_cores=%.2f quiet=%s load_before=%s load_after=%s wrk=\"%s\"\n", \
-			substr(l, 8), valid, dd, lc, wc, oc, oc <= noise ? "yes" : "no", lb, la, opts
+		split(j0, a, " "); split(j1, b, " "); nc = b[1] - a[1]
+		# the journal: group commits a second and the mean time of one (write + fsync)
+		cps = nc / wall; cms = nc > 0 ? (b[2] - a[2]) * 1000 / nc : 0
+		printf "%s valid=%s decided=%d lanjie_cores=%.2f wrk_cores=%.2f other_cores=%.2f quiet=%s load_before=%s load_after=%s commits_per_s=%.0f commit_ms=%.3f wrk=\"%s\"\n", \
+			substr(l, 8), valid, dd, lc, wc, oc, oc <= noise ? "yes" : "no", lb, la, cps, cms, opts
 	}'
 }
 

@@ -314,7 +314,10 @@ func (m *Main) ready() (bool, any) {
 }
 
 func (m *Main) gauges() map[string]float64 {
-	g := map[string]float64{"lanjie_journal_seq": float64(m.journal.Synced())}
+	js := m.journal.Stats()
+	g := map[string]float64{"lanjie_journal_seq": float64(m.journal.Synced()),
+		"lanjie_journal_commits_total": float64(js.Commits), "lanjie_journal_written_bytes_total": float64(js.Bytes),
+		"lanjie_journal_commit_seconds_total": js.Time.Seconds()}
 	if m.shipper != nil {
 		st := m.shipper.Status()
 		g["lanjie_shipped_seq"] = float64(st.Shipped)
