@@ -24,14 +24,18 @@ type frameReader struct {
 	hdr [frameHeader]byte
 }
 
-// next reads one frame. io.EOF at a clean end; errTorn (wrapped) for a partial or
-// corrupt frame, with off left at the frame's start.
+// next reads one frame. io.EOF at a clean end (the file's, or zeros where the next
+// frame would be); errTorn (wrapped) for a partial or corrupt frame, with off left at
+// the frame's start.
 func (fr *frameReader) next() (Record, error) {
 	if _, err := io.ReadFull(fr.r, fr.hdr[:]); err != nil {
 		if err == io.EOF {
 			return Record{}, io.EOF
 		}
 		return Record{}, fmt.Errorf("%w: short header at offset %d", errTorn, fr.off)
+	}
+	if fr.hdr == ([frameHeader]byte{}) {
+		return Record{}, io.EOF // a prepared segment's zeros: nothing written here yet (seqs start at 1)
 	}
 	n := binary.LittleEndian.Uint32(fr.hdr[0:])
 	if n > maxRecord {
@@ -152,6 +156,14 @@ func (j *Journal) Cursor(from uint64) (*Cursor, error) {
 // Next returns up to max durable records; none when it has caught up.
 func (c *Cursor) Next(max int) ([]Record, error) {
 	limit := c.j.Synced()
+	if c.fr != nil {
+		// Read afresh from the next frame: what an earlier call buffered past the
+		// durable records may be zeros since overwritten, or a write seen half done.
+		if _, err := c.f.Seek(c.fr.off, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("read journal %s: %w", c.seg.path, err)
+		}
+		c.fr.r.Reset(c.f)
+	}
 	var out []Record
 	for len(out) < max && c.next <= limit {
 		if c.fr == nil {
@@ -291,6 +303,15 @@ func (j *Journal) Close() error {
 	}
 	close(j.done)
 	<-j.stopped
+	if j.prep != nil {
+		<-j.prep // the next segment's zeros: kept for no one, removed at the next open
+	}
+	if j.zeroed > j.size { // leave the segment as long as what it holds
+		if err := j.f.Truncate(j.size); err != nil {
+			j.f.Close()
+			return fmt.Errorf("close journal: %w", err)
+		}
+	}
 	if err := j.f.Close(); err != nil {
 		return fmt.Errorf("close journal: %w", err)
 	}
