@@ -54,8 +54,8 @@ func (b *Book) planAppeal(ch AppealChange) (AppealChange, []OrderStatus, error) 
 		switch {
 		case strings.TrimSpace(ch.Appellant) == "":
 			return ch, nil, bad("appellant", "required: the holder's name")
-		case strings.TrimSpace(ch.Statement) == "" || len(ch.Statement) > 4000:
-			return ch, nil, bad("statement", "required, at most 4000 bytes")
+		case strings.TrimSpace(ch.Statement) == "" || longer(ch.Statement, 4000):
+			return ch, nil, bad("statement", "required, at most 4000 characters")
 		}
 		ch.AppealID = b.newID("AP")
 		return ch, nil, nil
@@ -70,8 +70,8 @@ func (b *Book) planAppeal(ch AppealChange) (AppealChange, []OrderStatus, error) 
 		switch {
 		case ch.Outcome != AppealGranted && ch.Outcome != AppealDenied:
 			return ch, nil, bad("outcome", "want granted or denied")
-		case strings.TrimSpace(ch.Grounds) == "" || len(ch.Grounds) > 4000:
-			return ch, nil, bad("grounds", "written grounds are required, at most 4000 bytes")
+		case strings.TrimSpace(ch.Grounds) == "" || longer(ch.Grounds, 4000):
+			return ch, nil, bad("grounds", "written grounds are required, at most 4000 characters")
 		}
 		ch.OrderID = a.OrderID
 		if ch.Outcome == AppealDenied {

@@ -30,8 +30,8 @@ func (b *Book) plan(id string, op OrderOp) ([]OrderStatus, error) {
 		if strings.TrimSpace(v) == "" {
 			return &ValidationError{What: "order", Fields: []FieldError{{Field: field, Reason: "required to " + op.Op + " an order"}}}
 		}
-		if len(v) > 500 {
-			return &ValidationError{What: "order", Fields: []FieldError{{Field: field, Reason: "longer than 500 bytes"}}}
+		if longer(v, 500) {
+			return &ValidationError{What: "order", Fields: []FieldError{{Field: field, Reason: "longer than 500 characters"}}}
 		}
 		return nil
 	}
@@ -186,8 +186,8 @@ func planAmend(o *Order, op OrderOp) ([]OrderStatus, error) {
 	checkHolder(op.AccountName, bad)
 	amount := parseHeld(op.Amount, bad)
 	checkPaidAt(op.TxAt, op.At, bad)
-	if len(op.Reason) > 500 {
-		bad("reason", "longer than 500 bytes")
+	if longer(op.Reason, 500) {
+		bad("reason", "longer than 500 characters")
 	}
 	if len(fe) > 0 {
 		return nil, &ValidationError{What: "order", Fields: fe}
@@ -227,8 +227,8 @@ func (b *Book) planReassign(o *Order, op OrderOp) ([]OrderStatus, error) {
 	} else if op.Operator == o.Org {
 		fe = append(fe, FieldError{Field: "operator", Reason: "the order is with " + o.Org + " already"})
 	}
-	if strings.TrimSpace(op.Reason) == "" || len(op.Reason) > 500 {
-		fe = append(fe, FieldError{Field: "reason", Reason: "required: why the number goes to another operator (at most 500 bytes)"})
+	if strings.TrimSpace(op.Reason) == "" || longer(op.Reason, 500) {
+		fe = append(fe, FieldError{Field: "reason", Reason: "required: why the number goes to another operator (at most 500 characters)"})
 	}
 	if len(fe) > 0 {
 		return nil, &ValidationError{What: "order", Fields: fe}

@@ -136,8 +136,8 @@ func (b *Book) planCase(ch CaseChange) (CaseChange, error) {
 			return ch, bad("assignee", "required, at most 64 bytes")
 		}
 	case "note":
-		if strings.TrimSpace(ch.Text) == "" || len(ch.Text) > 4000 {
-			return ch, bad("text", "required, at most 4000 bytes")
+		if strings.TrimSpace(ch.Text) == "" || longer(ch.Text, 4000) {
+			return ch, bad("text", "required, at most 4000 characters")
 		}
 	case "status":
 		if !slices.Contains([]string{CaseOpen, CaseWorking, CaseFollowUp, CaseClosed}, ch.Status) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // ActOnOrder moves order id by op (execute, reject, renew, convert, release, amend, sent),
@@ -134,6 +135,10 @@ func (d *Desk) Issue(ctx context.Context, r IssueRequest, who string) (Order, er
 // maxClockSkew is how far ahead of the desk's clock a time given for the past may be.
 const maxClockSkew = 5 * time.Minute
 
+// longer reports whether s has more than n characters: the limits of free text
+// people type (Chinese takes three bytes a character).
+func longer(s string, n int) bool { return len(s) > n && utf8.RuneCountInString(s) > n }
+
 // checkHolder checks an account holder's name as given by hand: the same rule as a
 // feed's payee_name (at most 100 characters, no control characters).
 func checkHolder(name string, bad func(field, reason string)) {
@@ -172,8 +177,8 @@ func (d *Desk) checkIssue(r IssueRequest, now time.Time) (*Order, error) {
 	var fe []FieldError
 	bad := func(field, reason string) { fe = append(fe, FieldError{Field: field, Reason: reason}) }
 	o := &Order{Type: r.Type, Status: StatusPending, AccountName: r.AccountName, TxAt: r.TxAt, ReasonCode: r.ReasonCode}
-	if strings.TrimSpace(r.Reason) == "" || len(r.Reason) > 2000 {
-		bad("reason", "required: why the order is issued (at most 2000 bytes)")
+	if strings.TrimSpace(r.Reason) == "" || longer(r.Reason, 2000) {
+		bad("reason", "required: why the order is issued (at most 2000 characters)")
 	}
 	checkHolder(r.AccountName, bad)
 	if r.CaseID != "" {
