@@ -92,7 +92,9 @@ type Journal struct {
 	zeroed     int64      // f holds synced zeros from size up to here: writes there need only a data sync
 	prep       chan error // the next segment's zeros being written; nil when none is
 	ready      bool       // a prepared segment of zeros waits (preparedName)
-	prepFailed bool       // preparing the next segment failed: no new try before it starts
+	prepFailed bool       // preparing the next segment failed or found no room: no new try before it starts
+	prepStop   atomic.Bool
+	free       func(dir string) int64 // bytes free for the journal (-1: unknown); tests replace it
 	done       chan struct{}
 	stopped    chan struct{}
 
@@ -132,7 +134,7 @@ func OpenJournal(dir string, opts JournalOptions, log *slog.Logger) (*Journal, e
 	}
 	var err error
 	j := &Journal{dir: dir, opts: opts, log: log, next: 1, wake: make(chan struct{}, 1),
-		syncedCh: make(chan struct{}), done: make(chan struct{}), stopped: make(chan struct{})}
+		syncedCh: make(chan struct{}), done: make(chan struct{}), stopped: make(chan struct{}), free: freeSpace}
 	if j.id, err = journalID(dir); err != nil {
 		return nil, err
 	}
@@ -140,6 +142,7 @@ func OpenJournal(dir string, opts JournalOptions, log *slog.Logger) (*Journal, e
 	if err != nil {
 		return nil, err
 	}
+	var lastEnd, lastSize int64 // the last segment's records end here, its zeros there
 	for i, s := range segs {
 		last := i == len(segs)-1
 		// The oldest kept segment says where the journal starts (older ones were
@@ -154,15 +157,25 @@ func OpenJournal(dir string, opts JournalOptions, log *slog.Logger) (*Journal, e
 		if err != nil && !last {
 			return nil, fmt.Errorf("journal segment %s: %w", s.path, err)
 		}
-		if err != nil {
-			log.Warn("journal_tail_truncated", "segment", s.path, "offset", end, "reason", err.Error())
-		}
 		if last {
-			// Cut what follows the last good record: a torn write, or the zeros of a
-			// prepared segment (which could hide a torn write's later sectors).
-			if err := truncate(s.path, end); err != nil {
-				return nil, err
+			// What follows the last good record: nothing, a prepared segment's zeros
+			// (kept, to write into), or a torn write (cut, and logged), which zeros
+			// may hide the start of.
+			size, zeros, zerr := zeroTail(s.path, end)
+			if zerr != nil {
+				return nil, zerr
 			}
+			if err == nil && !zeros {
+				err = fmt.Errorf("%w: zeros at offset %d, then data", errTorn, end)
+			}
+			if err != nil {
+				log.Warn("journal_tail_truncated", "segment", s.path, "offset", end, "reason", err.Error())
+				if err := truncate(s.path, end); err != nil {
+					return nil, err
+				}
+				size = end
+			}
+			lastEnd, lastSize = end, size
 		}
 		if lastSeq > 0 {
 			j.next = lastSeq + 1
@@ -175,7 +188,7 @@ func OpenJournal(dir string, opts JournalOptions, log *slog.Logger) (*Journal, e
 	if err := os.Remove(filepath.Join(dir, preparedName)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("remove prepared journal segment: %w", err)
 	}
-	if err := j.openSegment(segs); err != nil {
+	if err := j.openSegment(segs, lastEnd, lastSize); err != nil {
 		return nil, err
 	}
 	go j.flusher()
@@ -221,23 +234,20 @@ func compareU64(a, b uint64) int {
 	return 0
 }
 
-func (j *Journal) openSegment(segs []segment) error {
+// openSegment opens the segment to write: the last one if it is not full (its records
+// end at end, its prepared zeros at size), else a new one.
+func (j *Journal) openSegment(segs []segment, end, size int64) error {
 	path := filepath.Join(j.dir, segmentName(j.next))
-	if len(segs) > 0 {
-		if st, err := os.Stat(segs[len(segs)-1].path); err == nil && st.Size() < j.opts.SegmentBytes {
-			path = segs[len(segs)-1].path // keep appending to the last one
-		}
+	j.size, j.zeroed = 0, 0
+	if len(segs) > 0 && end < j.opts.SegmentBytes {
+		path = segs[len(segs)-1].path // write on into the last one
+		j.size, j.zeroed = end, size
 	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o644) // written at j.size, not appended: see prepare
 	if err != nil {
 		return fmt.Errorf("open journal segment: %w", err)
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return fmt.Errorf("stat journal segment: %w", err)
-	}
-	j.f, j.size = f, st.Size()
+	j.f = f
 	return syncDir(j.dir)
 }
 
@@ -391,18 +401,11 @@ func (j *Journal) write(b *batch) error {
 	return j.rotate(b.last + 1)
 }
 
-// rotate closes the full segment (without the zeros it did not use) and starts the
-// next, named after the first seq it will hold: the prepared segment if it is ready,
-// else a new file.
+// rotate closes the full segment and starts the next, named after the first seq it
+// will hold: the prepared segment if it is ready, else a new file.
 func (j *Journal) rotate(first uint64) error {
-	if j.zeroed > j.size {
-		if err := j.f.Truncate(j.size); err != nil {
-			return fmt.Errorf("cut journal segment: %w", err)
-		}
-		if err := datasync(j.f); err != nil {
-			return fmt.Errorf("fsync journal: %w", err)
-		}
-	}
+	// A segment is full once its records reach SegmentBytes, the size of a prepared
+	// one: no zeros are left to cut.
 	if err := j.f.Close(); err != nil {
 		return fmt.Errorf("close journal segment: %w", err)
 	}

@@ -1,9 +1,13 @@
 package analytics
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 )
 
 // Prepared segments. An fsync after an append must also commit the file system's
@@ -39,10 +43,19 @@ func (j *Journal) preparing() {
 	if j.opts.NoSync || j.ready || j.prepFailed || j.prep != nil || j.size < j.opts.SegmentBytes/2 {
 		return
 	}
+	if free := j.free(j.dir); free < 2*j.opts.SegmentBytes+prepareReserve {
+		// Little room: the space is the journal's own records'; the next segment is
+		// made as before.
+		j.prepFailed = true
+		return
+	}
 	done := make(chan error, 1)
 	j.prep = done
-	go func() { done <- zeroFile(filepath.Join(j.dir, preparedName), j.opts.SegmentBytes) }()
+	go func() { done <- zeroFile(filepath.Join(j.dir, preparedName), j.opts.SegmentBytes, &j.prepStop) }()
 }
+
+// prepareReserve is room a preparation leaves free beyond two segments.
+const prepareReserve = 64 << 20
 
 // takePrepared renames the prepared segment to path if its zeros are on disk; it
 // does not wait for them.
@@ -60,9 +73,9 @@ func (j *Journal) takePrepared(path string) bool {
 	return true
 }
 
-// zeroFile writes size zero bytes to a new file at path and syncs it. On failure it
-// removes what it wrote: on a full disk, the space is the journal's.
-func zeroFile(path string, size int64) (err error) {
+// zeroFile writes size zero bytes to a new file at path and syncs it, unless stop is
+// set meanwhile. On failure it removes what it wrote: the space is the journal's.
+func zeroFile(path string, size int64, stop *atomic.Bool) (err error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
 	if err != nil {
 		return fmt.Errorf("prepare journal segment: %w", err)
@@ -76,6 +89,10 @@ func zeroFile(path string, size int64) (err error) {
 	// write-back of the whole segment.
 	zeros := make([]byte, min(size, 1<<20))
 	for off := int64(0); off < size; {
+		if stop.Load() {
+			f.Close()
+			return errors.New("prepare journal segment: the journal closed")
+		}
 		n, err := f.Write(zeros[:min(int64(len(zeros)), size-off)])
 		if err == nil {
 			err = datasync(f)
@@ -94,4 +111,34 @@ func zeroFile(path string, size int64) (err error) {
 		return fmt.Errorf("prepare journal segment: %w", err)
 	}
 	return nil
+}
+
+// zeroTail returns the size of the segment at path and whether everything after end
+// is zeros (vacuously so when nothing is).
+func zeroTail(path string, end int64) (size int64, zeros bool, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, false, fmt.Errorf("open journal segment: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, false, fmt.Errorf("stat journal segment: %w", err)
+	}
+	if _, err := f.Seek(end, io.SeekStart); err != nil {
+		return 0, false, fmt.Errorf("read journal segment: %w", err)
+	}
+	buf, zero := make([]byte, 1<<20), make([]byte, 1<<20)
+	for {
+		n, err := f.Read(buf)
+		if !bytes.Equal(buf[:n], zero[:n]) {
+			return st.Size(), false, nil
+		}
+		if err == io.EOF {
+			return st.Size(), true, nil
+		}
+		if err != nil {
+			return 0, false, fmt.Errorf("read journal segment: %w", err)
+		}
+	}
 }

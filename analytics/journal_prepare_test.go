@@ -38,25 +38,59 @@ func TestJournalWritesIntoPreparedSegments(t *testing.T) {
 		t.Errorf("the last segment was not a prepared one (zeroed %d)", j.zeroed)
 	}
 	segs, _ := j.segments()
-	for _, s := range segs {
+	for _, s := range segs[:len(segs)-1] {
 		b, err := os.ReadFile(s.path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if bytes.HasSuffix(b, make([]byte, frameHeader)) {
-			t.Errorf("%s: %d bytes ending in zeros: not cut to what it holds", filepath.Base(s.path), len(b))
+			t.Errorf("%s: %d bytes ending in zeros: a full segment keeps zeros", filepath.Base(s.path), len(b))
 		}
 	}
+	if _, err := os.Stat(filepath.Join(dir, preparedName)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Close left the next segment's zeros behind: %v", err)
+	}
+	// Reopened, the journal writes on into the last segment's zeros.
 	j = openJ(t, dir, JournalOptions{SegmentBytes: segBytes})
 	defer j.Close()
-	if _, err := os.Stat(filepath.Join(dir, preparedName)); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("a prepared segment left over from before the restart is still there: %v", err)
-	}
 	checkSeqs(t, readAll(t, j, 1), 1, uint64(n+1))
+	last := segs[len(segs)-1].path
+	before, _ := os.Stat(last)
+	if _, err := j.Append(context.Background(), rec(n+1)); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := os.Stat(last); before.Size() != segBytes || after.Size() != before.Size() {
+		t.Errorf("last segment %d bytes, then %d after an append: want the prepared %d, written into", before.Size(), after.Size(), segBytes)
+	}
+	checkSeqs(t, readAll(t, j, 1), 1, uint64(n+2))
+}
+
+// With little room on the disk, no segment is prepared: its zeros would take the
+// space the records need.
+func TestJournalPreparesNothingWhenRoomIsShort(t *testing.T) {
+	dir := t.TempDir()
+	j, err := OpenJournal(dir, JournalOptions{SegmentBytes: 4096}, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.free = func(string) int64 { return 2*4096 + prepareReserve - 1 } // before the flusher's first write
+	for i := range 400 {
+		if _, err := j.Append(context.Background(), rec(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if segs, _ := j.segments(); len(segs) < 3 || j.zeroed != 0 {
+		t.Errorf("%d segments, the last with %d bytes of zeros: want several, none prepared", len(segs), j.zeroed)
+	}
+	checkSeqs(t, readAll(t, openJ(t, dir, JournalOptions{SegmentBytes: 4096}), 1), 1, 400)
 }
 
 // A crash while writing into a prepared segment leaves its zeros after the last
-// record: the journal opens at that record, quietly (nothing was lost), and goes on.
+// record: the journal opens at that record, quietly (nothing was lost), and writes on
+// into them.
 func TestJournalZerosAfterACrashAreTheEnd(t *testing.T) {
 	dir := t.TempDir()
 	j := openJ(t, dir, JournalOptions{})
@@ -70,6 +104,7 @@ func TestJournalZerosAfterACrashAreTheEnd(t *testing.T) {
 	path := segs[len(segs)-1].path
 	before, _ := os.Stat(path)
 	appendBytes(t, path, make([]byte, 64<<10))
+	before, _ = os.Stat(path)
 
 	var logged sync.Map
 	j2, err := OpenJournal(dir, JournalOptions{}, slog.New(recordingHandler{&logged}))
@@ -80,13 +115,75 @@ func TestJournalZerosAfterACrashAreTheEnd(t *testing.T) {
 	if _, ok := logged.Load("journal_tail_truncated"); ok {
 		t.Error("zeros after the last record were logged as a torn tail")
 	}
-	if after, _ := os.Stat(path); after.Size() != before.Size() {
-		t.Errorf("segment is %d bytes after reopening, want %d", after.Size(), before.Size())
-	}
 	if seq, err := j2.Append(context.Background(), rec(10)); err != nil || seq != 11 {
 		t.Fatalf("append after reopening: %d, %v", seq, err)
 	}
+	if after, _ := os.Stat(path); after.Size() != before.Size() {
+		t.Errorf("segment is %d bytes after reopening and an append, want %d: the zeros written into", after.Size(), before.Size())
+	}
 	checkSeqs(t, readAll(t, j2, 1), 1, 11)
+}
+
+// Zeros followed by data are a torn write (a lost sector before ones that reached the
+// disk): cut at the last good record, and logged.
+func TestJournalZerosThenDataAreTorn(t *testing.T) {
+	dir := t.TempDir()
+	j := openJ(t, dir, JournalOptions{})
+	for i := range 10 {
+		if _, err := j.Append(context.Background(), rec(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.Close()
+	segs, _ := j.segments()
+	path := segs[len(segs)-1].path
+	before, _ := os.Stat(path)
+	appendBytes(t, path, append(make([]byte, 4096), appendFrame(nil, Record{Seq: 13, Type: 1, Data: []byte(`{}`)})...))
+	var logged sync.Map
+	j2, err := OpenJournal(dir, JournalOptions{}, slog.New(recordingHandler{&logged}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j2.Close()
+	if _, ok := logged.Load("journal_tail_truncated"); !ok {
+		t.Error("zeros then data were not logged as a torn tail")
+	}
+	if after, _ := os.Stat(path); after.Size() != before.Size() {
+		t.Errorf("segment is %d bytes after reopening, want %d", after.Size(), before.Size())
+	}
+	checkSeqs(t, readAll(t, j2, 1), 1, 10)
+}
+
+// A segment that ends before the next one starts is a gap: a cursor says so rather
+// than wait for records that cannot come.
+func TestJournalCursorReportsAGap(t *testing.T) {
+	dir := t.TempDir()
+	j := openJ(t, dir, JournalOptions{SegmentBytes: 300})
+	defer j.Close()
+	for i := range 40 {
+		if _, err := j.Append(context.Background(), rec(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	segs, _ := j.segments()
+	if len(segs) < 3 {
+		t.Fatalf("%d segments", len(segs))
+	}
+	first := int64(len(appendFrame(nil, rec(0)))) // keep the first segment's first record only
+	if err := os.Truncate(segs[0].path, first); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := j.Cursor(1)
+	defer c.Close()
+	var err error
+	for range 3 {
+		if _, err = c.Next(100); err != nil {
+			break
+		}
+	}
+	if !errors.Is(err, ErrJournal) {
+		t.Fatalf("reading over a segment cut short: %v, want a journal error", err)
+	}
 }
 
 // A cursor that read past the durable records into zeros reads what was written

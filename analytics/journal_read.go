@@ -9,6 +9,7 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/lanjie/lanjie/intercept"
@@ -177,7 +178,11 @@ func (c *Cursor) Next(max int) ([]Record, error) {
 		r, err := c.fr.next()
 		if err == io.EOF {
 			// This segment is done if a later one exists; else wait for more.
-			if !c.advance() {
+			moved, err := c.advance()
+			if err != nil {
+				return out, err
+			}
+			if !moved {
 				return out, nil
 			}
 			continue
@@ -232,28 +237,32 @@ func (c *Cursor) openSeg(s segment) error {
 	return nil
 }
 
-// advance moves to the segment after the current one, if there is one.
-func (c *Cursor) advance() bool {
+// advance moves to the segment after the current one, if there is one. A later
+// segment that starts past the next seq means this one ended early: a gap.
+func (c *Cursor) advance() (bool, error) {
 	segs, err := c.j.segments()
 	if err != nil {
-		return false
+		return false, nil
 	}
 	for _, s := range segs {
 		if s.first > c.seg.first && s.first <= c.next {
 			if c.openSeg(s) != nil {
-				return false
+				return false, nil
 			}
-			return true
+			return true, nil
+		}
+		if s.first > c.seg.first {
+			return false, fmt.Errorf("read journal %s: it ends before seq %d, and %s starts at %d: %w", c.seg.path, c.next, s.path, s.first, ErrJournal)
 		}
 	}
 	// Still the last segment: the reader hit the end of what is written. Drop the
 	// buffered reader so the next call rereads from this offset.
 	off := c.fr.off
 	if _, err := c.f.Seek(off, io.SeekStart); err != nil {
-		return false
+		return false, nil
 	}
 	c.fr = &frameReader{r: bufio.NewReaderSize(c.f, 256<<10), off: off}
-	return false
+	return false, nil
 }
 
 func (c *Cursor) closeFile() {
@@ -303,14 +312,14 @@ func (j *Journal) Close() error {
 	}
 	close(j.done)
 	<-j.stopped
+	// The next segment's zeros, written or being written, are for no one now. The
+	// current segment keeps its own: the next open writes into them.
+	j.prepStop.Store(true)
 	if j.prep != nil {
-		<-j.prep // the next segment's zeros: kept for no one, removed at the next open
+		<-j.prep
 	}
-	if j.zeroed > j.size { // leave the segment as long as what it holds
-		if err := j.f.Truncate(j.size); err != nil {
-			j.f.Close()
-			return fmt.Errorf("close journal: %w", err)
-		}
+	if err := os.Remove(filepath.Join(j.dir, preparedName)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		j.log.Warn("journal_prepared_left", "err", err)
 	}
 	if err := j.f.Close(); err != nil {
 		return fmt.Errorf("close journal: %w", err)
