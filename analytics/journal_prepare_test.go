@@ -92,19 +92,9 @@ func TestJournalPreparesNothingWhenRoomIsShort(t *testing.T) {
 // record: the journal opens at that record, quietly (nothing was lost), and writes on
 // into them.
 func TestJournalZerosAfterACrashAreTheEnd(t *testing.T) {
-	dir := t.TempDir()
-	j := openJ(t, dir, JournalOptions{})
-	for i := range 10 {
-		if _, err := j.Append(context.Background(), rec(i)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	j.Close()
-	segs, _ := j.segments()
-	path := segs[len(segs)-1].path
-	before, _ := os.Stat(path)
+	dir, path := closedJournal(t, 10)
 	appendBytes(t, path, make([]byte, 64<<10))
-	before, _ = os.Stat(path)
+	before, _ := os.Stat(path)
 
 	var logged sync.Map
 	j2, err := OpenJournal(dir, JournalOptions{}, slog.New(recordingHandler{&logged}))
@@ -127,16 +117,7 @@ func TestJournalZerosAfterACrashAreTheEnd(t *testing.T) {
 // Zeros followed by data are a torn write (a lost sector before ones that reached the
 // disk): cut at the last good record, and logged.
 func TestJournalZerosThenDataAreTorn(t *testing.T) {
-	dir := t.TempDir()
-	j := openJ(t, dir, JournalOptions{})
-	for i := range 10 {
-		if _, err := j.Append(context.Background(), rec(i)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	j.Close()
-	segs, _ := j.segments()
-	path := segs[len(segs)-1].path
+	dir, path := closedJournal(t, 10)
 	before, _ := os.Stat(path)
 	appendBytes(t, path, append(make([]byte, 4096), appendFrame(nil, Record{Seq: 13, Type: 1, Data: []byte(`{}`)})...))
 	var logged sync.Map

@@ -24,6 +24,24 @@ func openJ(t *testing.T, dir string, opts JournalOptions) *Journal {
 	return j
 }
 
+// closedJournal makes a journal of n records and closes it; it returns the journal's
+// directory and the path of its last segment.
+func closedJournal(t *testing.T, n int) (dir, last string) {
+	t.Helper()
+	dir = t.TempDir()
+	j := openJ(t, dir, JournalOptions{})
+	for i := range n {
+		if _, err := j.Append(context.Background(), rec(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	segs, _ := j.segments()
+	return dir, segs[len(segs)-1].path
+}
+
 func rec(i int) Record {
 	return Record{Type: intercept.RecAudit, Data: fmt.Appendf(nil, `{"n":%d}`, i)}
 }
@@ -124,16 +142,7 @@ func TestJournalTornTailIsCutAndLogged(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			j := openJ(t, dir, JournalOptions{})
-			for i := range 10 {
-				if _, err := j.Append(context.Background(), rec(i)); err != nil {
-					t.Fatal(err)
-				}
-			}
-			j.Close()
-			segs, _ := j.segments()
-			path := segs[len(segs)-1].path
+			dir, path := closedJournal(t, 10)
 			before, _ := os.Stat(path)
 			tc.harm(t, path)
 
