@@ -154,7 +154,14 @@ func (e *Engine) WriteSnapshot(w io.Writer, h SnapshotHeader) error {
 	for i := range e.seen.shards {
 		// oldest first, so a restore evicts in the same order
 		var ds []Decision
-		e.seen.each(i, func(d *Decision) { ds = append(ds, *d) })
+		e.seen.each(i, func(d *Decision) {
+			// Only what is durable: a decision still on its way to the journal may never
+			// get there (a crash now), and restored as seen, its event sent again would
+			// be answered as a duplicate of nothing kept.
+			if d.journaled {
+				ds = append(ds, *d)
+			}
+		})
 		if err := put(snapChunk{Kind: "seen", Decisions: ds}); err != nil {
 			return err
 		}

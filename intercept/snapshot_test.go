@@ -180,3 +180,52 @@ func TestRestoreAppliesEffectsOfAKnownEvent(t *testing.T) {
 		t.Error("the stop-payment is not in force after replay")
 	}
 }
+
+// stalledJournal holds every Append until released: decisions made meanwhile are not
+// yet durable.
+type stalledJournal struct {
+	entered, release chan struct{}
+}
+
+func (j *stalledJournal) Append(ctx context.Context, recs ...intercept.Record) (uint64, error) {
+	j.entered <- struct{}{}
+	<-j.release
+	return uint64(len(recs)), nil
+}
+
+// A snapshot taken while a decision waits for the journal leaves it out: restored,
+// the event is decided again, not answered as a duplicate of a decision never kept.
+func TestSnapshotLeavesOutDecisionsNotDurable(t *testing.T) {
+	e := testEngine(t, intercept.DefaultSettings(), lifecycleRules)
+	j := &stalledJournal{entered: make(chan struct{}), release: make(chan struct{})}
+	d := intercept.NewDesk(e, j, intercept.Decoder{DefaultCountry: "86"}, discardLog)
+	ev := it.Transfer("t-stalled", it.T0, "6222020000000001", "+8613800000001", "6228480000000077", 100)
+	done := make(chan error, 1)
+	go func() {
+		_, err := d.Decide(context.Background(), ev)
+		done <- err
+	}()
+	<-j.entered // decided, on its way to the journal
+	var snap bytes.Buffer
+	if err := e.WriteSnapshot(&snap, intercept.SnapshotHeader{Seq: 0}); err != nil {
+		t.Fatal(err)
+	}
+	close(j.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+
+	e2 := testEngine(t, intercept.DefaultSettings(), lifecycleRules)
+	if _, err := e2.ReadSnapshot(&snap); err != nil {
+		t.Fatal(err)
+	}
+	j2 := &it.Journal{}
+	d2 := intercept.NewDesk(e2, j2, intercept.Decoder{DefaultCountry: "86"}, discardLog)
+	got, err := d2.Decide(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Duplicate || len(j2.Records()) == 0 {
+		t.Errorf("after the snapshot, the event is a duplicate (%v), journaled %d records: want it decided and journaled afresh", got.Duplicate, len(j2.Records()))
+	}
+}
