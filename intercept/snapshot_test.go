@@ -25,8 +25,9 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		it.Report("r-1", it.T0.Add(time.Minute), "+8613800000009", []string{"+85598765432"}, []string{"6228480000000002"}),
 	}
 	var decisions []*intercept.Decision
+	desk := intercept.NewDesk(e, &it.Journal{}, intercept.Decoder{DefaultCountry: "86"}, discardLog) // durable, as a snapshot keeps them
 	for _, ev := range evs {
-		d, err := e.Decide(context.Background(), ev)
+		d, err := desk.Decide(context.Background(), ev)
 		if err != nil {
 			t.Fatal(err)
 		}
