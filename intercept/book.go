@@ -286,6 +286,14 @@ func (b *Book) snapshot() *snapBook {
 	return sb
 }
 
+// has reports whether order id is in the book.
+func (b *Book) has(id string) bool {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	_, ok := b.orders[id]
+	return ok
+}
+
 func nonNil[T any](s []T) []T {
 	if s == nil {
 		return []T{}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 )
 
@@ -127,6 +128,10 @@ func (e *Engine) WriteSnapshot(w io.Writer, h SnapshotHeader) error {
 			}
 			sh.mu.RUnlock()
 		}
+		// Only claims of orders in the book, which holds durable ones: a decision still
+		// on its way to the journal claims its target first. A durable one the book
+		// has yet to hear of is claimed again when its record is replayed.
+		buf = slices.DeleteFunc(buf, func(so snapOrder) bool { return !e.book.has(so.ID) })
 		if err := put(snapChunk{Kind: o.kind, Orders: buf}); err != nil {
 			return err
 		}

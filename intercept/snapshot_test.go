@@ -195,12 +195,13 @@ func (j *stalledJournal) Append(ctx context.Context, recs ...intercept.Record) (
 }
 
 // A snapshot taken while a decision waits for the journal leaves it out: restored,
-// the event is decided again, not answered as a duplicate of a decision never kept.
+// the event is decided again, not answered as a duplicate of a decision never kept,
+// and the stop it claimed holds nothing.
 func TestSnapshotLeavesOutDecisionsNotDurable(t *testing.T) {
 	e := testEngine(t, intercept.DefaultSettings(), lifecycleRules)
 	j := &stalledJournal{entered: make(chan struct{}), release: make(chan struct{})}
 	d := intercept.NewDesk(e, j, intercept.Decoder{DefaultCountry: "86"}, discardLog)
-	ev := it.Transfer("t-stalled", it.T0, "6222020000000001", "+8613800000001", "6228480000000077", 100)
+	ev := it.Transfer("t-stalled", it.T0, "6222020000000001", "+8613800000001", "6228480000000077", 50000) // big: its payee is stopped
 	done := make(chan error, 1)
 	go func() {
 		_, err := d.Decide(context.Background(), ev)
@@ -219,6 +220,9 @@ func TestSnapshotLeavesOutDecisionsNotDurable(t *testing.T) {
 	e2 := testEngine(t, intercept.DefaultSettings(), lifecycleRules)
 	if _, err := e2.ReadSnapshot(&snap); err != nil {
 		t.Fatal(err)
+	}
+	if id, ok := e2.State().Stopped("6228480000000077"); ok {
+		t.Errorf("the payee is held by %s, a stop of a decision never kept", id)
 	}
 	j2 := &it.Journal{}
 	d2 := intercept.NewDesk(e2, j2, intercept.Decoder{DefaultCountry: "86"}, discardLog)
