@@ -87,9 +87,10 @@ type Journal struct {
 	synced   uint64 // every record up to here is durable
 	syncedCh chan struct{}
 
-	f          *os.File // current segment (flusher only, as the next five)
+	// The current segment, written at size (into a prepared one's zeros, or past its
+	// end); flusher only, as the next four.
+	f          *os.File
 	size       int64
-	zeroed     int64      // f holds synced zeros from size up to here: writes there need only a data sync
 	prep       chan error // the next segment's zeros being written; nil when none is
 	ready      bool       // a prepared segment of zeros waits (preparedName)
 	prepFailed bool       // preparing the next segment failed or found no room: no new try before it starts
@@ -142,7 +143,7 @@ func OpenJournal(dir string, opts JournalOptions, log *slog.Logger) (*Journal, e
 	if err != nil {
 		return nil, err
 	}
-	var lastEnd, lastSize int64 // the last segment's records end here, its zeros there
+	var lastEnd int64 // the last segment's records end here (its prepared zeros, if any, after)
 	for i, s := range segs {
 		last := i == len(segs)-1
 		// The oldest kept segment says where the journal starts (older ones were
@@ -161,7 +162,7 @@ func OpenJournal(dir string, opts JournalOptions, log *slog.Logger) (*Journal, e
 			// What follows the last good record: nothing, a prepared segment's zeros
 			// (kept, to write into), or a torn write (cut, and logged), which zeros
 			// may hide the start of.
-			size, zeros, zerr := zeroTail(s.path, end)
+			zeros, zerr := zeroTail(s.path, end)
 			if zerr != nil {
 				return nil, zerr
 			}
@@ -173,9 +174,8 @@ func OpenJournal(dir string, opts JournalOptions, log *slog.Logger) (*Journal, e
 				if err := truncate(s.path, end); err != nil {
 					return nil, err
 				}
-				size = end
 			}
-			lastEnd, lastSize = end, size
+			lastEnd = end
 		}
 		if lastSeq > 0 {
 			j.next = lastSeq + 1
@@ -188,7 +188,7 @@ func OpenJournal(dir string, opts JournalOptions, log *slog.Logger) (*Journal, e
 	if err := os.Remove(filepath.Join(dir, preparedName)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("remove prepared journal segment: %w", err)
 	}
-	if err := j.openSegment(segs, lastEnd, lastSize); err != nil {
+	if err := j.openSegment(segs, lastEnd); err != nil {
 		return nil, err
 	}
 	go j.flusher()
@@ -235,13 +235,13 @@ func compareU64(a, b uint64) int {
 }
 
 // openSegment opens the segment to write: the last one if it is not full (its records
-// end at end, its prepared zeros at size), else a new one.
-func (j *Journal) openSegment(segs []segment, end, size int64) error {
+// end at end), else a new one.
+func (j *Journal) openSegment(segs []segment, end int64) error {
 	path := filepath.Join(j.dir, segmentName(j.next))
-	j.size, j.zeroed = 0, 0
+	j.size = 0
 	if len(segs) > 0 && end < j.opts.SegmentBytes {
 		path = segs[len(segs)-1].path // write on into the last one
-		j.size, j.zeroed = end, size
+		j.size = end
 	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o644) // written at j.size, not appended: see prepare
 	if err != nil {
@@ -410,10 +410,7 @@ func (j *Journal) rotate(first uint64) error {
 		return fmt.Errorf("close journal segment: %w", err)
 	}
 	path := filepath.Join(j.dir, segmentName(first))
-	j.zeroed = 0
-	if j.takePrepared(path) {
-		j.zeroed = j.opts.SegmentBytes
-	}
+	j.takePrepared(path) // else a new, empty file
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
 		return fmt.Errorf("open journal segment: %w", err)

@@ -59,18 +59,16 @@ const prepareReserve = 64 << 20
 
 // takePrepared renames the prepared segment to path if its zeros are on disk; it
 // does not wait for them.
-func (j *Journal) takePrepared(path string) bool {
+func (j *Journal) takePrepared(path string) {
 	j.preparing()
 	j.prepFailed = false // the next segment may try again
 	if !j.ready {
-		return false
+		return
 	}
 	j.ready = false
 	if err := os.Rename(filepath.Join(j.dir, preparedName), path); err != nil {
 		j.log.Warn("journal_prepare_failed", "err", err)
-		return false
 	}
-	return true
 }
 
 // zeroFile writes size zero bytes to a new file at path and syncs it, unless stop is
@@ -113,32 +111,28 @@ func zeroFile(path string, size int64, stop *atomic.Bool) (err error) {
 	return nil
 }
 
-// zeroTail returns the size of the segment at path and whether everything after end
-// is zeros (vacuously so when nothing is).
-func zeroTail(path string, end int64) (size int64, zeros bool, err error) {
+// zeroTail reports whether everything after end in the segment at path is zeros
+// (vacuously so when nothing is).
+func zeroTail(path string, end int64) (bool, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return 0, false, fmt.Errorf("open journal segment: %w", err)
+		return false, fmt.Errorf("open journal segment: %w", err)
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return 0, false, fmt.Errorf("stat journal segment: %w", err)
-	}
 	if _, err := f.Seek(end, io.SeekStart); err != nil {
-		return 0, false, fmt.Errorf("read journal segment: %w", err)
+		return false, fmt.Errorf("read journal segment: %w", err)
 	}
 	buf, zero := make([]byte, 1<<20), make([]byte, 1<<20)
 	for {
 		n, err := f.Read(buf)
 		if !bytes.Equal(buf[:n], zero[:n]) {
-			return st.Size(), false, nil
+			return false, nil
 		}
 		if err == io.EOF {
-			return st.Size(), true, nil
+			return true, nil
 		}
 		if err != nil {
-			return 0, false, fmt.Errorf("read journal segment: %w", err)
+			return false, fmt.Errorf("read journal segment: %w", err)
 		}
 	}
 }

@@ -255,13 +255,8 @@ func (c *Cursor) advance() (bool, error) {
 			return false, fmt.Errorf("read journal %s: it ends before seq %d, and %s starts at %d: %w", c.seg.path, c.next, s.path, s.first, ErrJournal)
 		}
 	}
-	// Still the last segment: the reader hit the end of what is written. Drop the
-	// buffered reader so the next call rereads from this offset.
-	off := c.fr.off
-	if _, err := c.f.Seek(off, io.SeekStart); err != nil {
-		return false, nil
-	}
-	c.fr = &frameReader{r: bufio.NewReaderSize(c.f, 256<<10), off: off}
+	// Still the last segment: the reader hit the end of what is written; the next
+	// call rereads from here (Next starts every call afresh at the next frame).
 	return false, nil
 }
 
