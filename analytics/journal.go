@@ -96,6 +96,7 @@ type Journal struct {
 	prepFailed bool       // preparing the next segment failed or found no room: no new try before it starts
 	prepStop   atomic.Bool
 	free       func(dir string) int64 // bytes free for the journal (-1: unknown); tests replace it
+	sync       func(*os.File) error   // datasync; tests replace it
 	done       chan struct{}
 	stopped    chan struct{}
 
@@ -135,7 +136,7 @@ func OpenJournal(dir string, opts JournalOptions, log *slog.Logger) (*Journal, e
 	}
 	var err error
 	j := &Journal{dir: dir, opts: opts, log: log, next: 1, wake: make(chan struct{}, 1),
-		syncedCh: make(chan struct{}), done: make(chan struct{}), stopped: make(chan struct{}), free: freeSpace}
+		syncedCh: make(chan struct{}), done: make(chan struct{}), stopped: make(chan struct{}), free: freeSpace, sync: datasync}
 	if j.id, err = journalID(dir); err != nil {
 		return nil, err
 	}
@@ -281,7 +282,9 @@ func truncate(path string, size int64) error {
 // Append writes recs (their Type and Data; Seq and At are assigned) and returns the
 // seq of the last one once all are durable. It does not give up early when ctx ends
 // (an fsync is short, and an early return would leave the caller unsure whether the
-// records are kept). Errors wrap ErrJournal; after one, nothing more is kept.
+// records are kept). Errors wrap ErrJournal; after one, nothing more is kept. The
+// records of a failed write are cut off the segment again, so a restart does not bring
+// back what was refused (if even the cut fails, the error says so).
 func (j *Journal) Append(ctx context.Context, recs ...Record) (uint64, error) {
 	if len(recs) == 0 {
 		// Nothing to write, but a failed journal still refuses: the caller is about
@@ -349,21 +352,30 @@ func (j *Journal) flush() {
 	j.mu.Lock()
 	b := j.batch
 	j.batch = nil
+	failed := j.err != nil
 	j.mu.Unlock()
 	if b == nil {
 		return
 	}
-	start := time.Now()
-	err := j.write(b)
-	j.commitNS.Add(int64(time.Since(start)))
-	j.commits.Add(1)
-	j.written.Add(uint64(len(b.buf)))
+	var kept bool
+	var err error
+	if !failed {
+		// A batch that formed while the last write failed is not written: its records
+		// would follow ones that are not there.
+		start := time.Now()
+		kept, err = j.write(b)
+		j.commitNS.Add(int64(time.Since(start)))
+		j.commits.Add(1)
+		j.written.Add(uint64(len(b.buf)))
+	}
 	j.mu.Lock()
 	if err != nil && j.err == nil {
 		j.err = fmt.Errorf("%w: %v", ErrJournal, err)
 		j.log.Error("journal_failed", "err", err)
 	}
-	b.err = j.err
+	if !kept {
+		b.err = j.err
+	}
 	// The buffer is written; only the flusher reads a batch's buf, so a later batch
 	// may fill it. Two take turns (one fills while the other is written); a burst's
 	// huge buffer is not kept.
@@ -383,22 +395,39 @@ func (j *Journal) flush() {
 // write writes a batch at the segment's end and syncs its data (fdatasync: the file's
 // size, if it grew, is synced with it; its times need not be). In a prepared segment
 // the blocks hold synced zeros already, so no file-system metadata changes and the
-// sync is about half as long as after an append.
-func (j *Journal) write(b *batch) error {
+// sync is about half as long as after an append. kept says the batch is durable: a
+// failure to start the next segment comes after that, and fails only later batches.
+func (j *Journal) write(b *batch) (kept bool, err error) {
 	if _, err := j.f.WriteAt(b.buf, j.size); err != nil {
-		return fmt.Errorf("write journal: %w", err)
+		return false, j.undo(fmt.Errorf("write journal: %w", err))
 	}
 	if !j.opts.NoSync {
-		if err := datasync(j.f); err != nil {
-			return fmt.Errorf("fsync journal: %w", err)
+		if err := j.sync(j.f); err != nil {
+			return false, j.undo(fmt.Errorf("fsync journal: %w", err))
 		}
 	}
 	j.size += int64(len(b.buf))
 	j.preparing()
 	if j.size < j.opts.SegmentBytes {
-		return nil
+		return true, nil
 	}
-	return j.rotate(b.last + 1)
+	return true, j.rotate(b.last + 1)
+}
+
+// undo cuts what a failed write may have left of its batch off the segment and syncs
+// the cut, so that the refused records are not read back after a restart. A prepared
+// segment's zeros go with them: the journal takes no more writes.
+func (j *Journal) undo(err error) error {
+	if terr := j.f.Truncate(j.size); terr != nil {
+		return fmt.Errorf("%w; cutting its records off failed too, so they may come back after a restart: %v", err, terr)
+	}
+	if j.opts.NoSync {
+		return err
+	}
+	if serr := j.sync(j.f); serr != nil {
+		return fmt.Errorf("%w; syncing the cut failed too, so its records may come back after a restart: %v", err, serr)
+	}
+	return err
 }
 
 // rotate closes the full segment and starts the next, named after the first seq it

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -204,6 +205,107 @@ func TestJournalWriteFailureIsStickyAndRefusesWork(t *testing.T) {
 	if j.Err() == nil || j.Synced() != 1 {
 		t.Errorf("Err %v, Synced %d; want an error and 1", j.Err(), j.Synced())
 	}
+}
+
+// failingSync makes the journal's next fsync wait for release, then fail with the
+// error it is sent; later ones succeed. started says the fsync has begun.
+func failingSync(j *Journal) (started chan struct{}, release chan error) {
+	started, release = make(chan struct{}), make(chan error)
+	var once sync.Once
+	j.sync = func(f *os.File) error {
+		var err error
+		once.Do(func() {
+			close(started)
+			err = <-release
+		})
+		if err != nil {
+			return err
+		}
+		return datasync(f)
+	}
+	return started, release
+}
+
+func TestJournalFailedFsyncLeavesNothingToReplay(t *testing.T) {
+	for _, prepared := range []bool{false, true} {
+		t.Run(fmt.Sprintf("prepared=%v", prepared), func(t *testing.T) {
+			dir := t.TempDir()
+			j := openJ(t, dir, JournalOptions{SegmentBytes: 4096})
+			n := 1
+			if prepared {
+				n = 200 // past half the segment: the next one is prepared, then written into
+			}
+			for i := 1; i <= n; i++ {
+				if _, err := j.Append(context.Background(), rec(i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			started, release := failingSync(j)
+			failed := make(chan error, 2)
+			go func() { _, err := j.Append(context.Background(), rec(n+1)); failed <- err }()
+			<-started
+			// A second append while the first one's fsync runs: it joins the next batch.
+			go func() { _, err := j.Append(context.Background(), rec(n+2)); failed <- err }()
+			for queued := false; !queued; {
+				j.mu.Lock()
+				queued = j.batch != nil
+				j.mu.Unlock()
+			}
+			release <- errors.New("EIO")
+			for range 2 {
+				if err := <-failed; !errors.Is(err, ErrJournal) {
+					t.Fatalf("append around a failed fsync: %v, want ErrJournal", err)
+				}
+			}
+			if _, err := j.Append(context.Background(), rec(0)); !errors.Is(err, ErrJournal) {
+				t.Fatalf("append after a failed fsync: %v, want ErrJournal", err)
+			}
+			j.Close()
+
+			j = openJ(t, dir, JournalOptions{SegmentBytes: 4096})
+			defer j.Close()
+			checkSeqs(t, readAll(t, j, 1), 1, uint64(n)) // the refused records did not come back
+			if seq, err := j.Append(context.Background(), rec(n+1)); err != nil || seq != uint64(n+1) {
+				t.Fatalf("append after reopening: seq %d, %v; want %d", seq, err, n+1)
+			}
+		})
+	}
+}
+
+func TestJournalBatchWrittenBeforeARotationFailureIsKept(t *testing.T) {
+	dir := t.TempDir()
+	j := openJ(t, dir, JournalOptions{SegmentBytes: 300, NoSync: true})
+	var blocked []string
+	for i := 2; i <= 101; i++ { // no new segment can be made: directories hold their names
+		p := filepath.Join(dir, segmentName(uint64(i)))
+		if err := os.Mkdir(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		blocked = append(blocked, p)
+	}
+	var acked uint64
+	var err error
+	for i := 1; err == nil; i++ {
+		var seq uint64
+		if seq, err = j.Append(context.Background(), rec(i)); err == nil {
+			acked = seq
+		}
+		if i > 100 {
+			t.Fatal("100 appends into a 300-byte segment never needed a new one")
+		}
+	}
+	if !errors.Is(err, ErrJournal) || j.Err() == nil {
+		t.Fatalf("append after the failed rotation: %v (journal: %v), want ErrJournal", err, j.Err())
+	}
+	j.Close()
+	for _, p := range blocked {
+		os.Remove(p)
+	}
+	j = openJ(t, dir, JournalOptions{SegmentBytes: 300, NoSync: true})
+	defer j.Close()
+	// The append that filled the segment was written before the rotation failed: it
+	// is acknowledged, as every record read back is.
+	checkSeqs(t, readAll(t, j, 1), 1, acked)
 }
 
 func TestJournalCursorFollowsAppendsAcrossSegmentsAndTrim(t *testing.T) {
