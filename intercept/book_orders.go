@@ -119,7 +119,8 @@ func (b *Book) releaseChain(o *Order, at time.Time, by, reason string) []OrderSt
 // to the same bank (its Parent is o), which the bank executes or rejects like any
 // other, and o stands until its own term ends. A renewed stop counts as another stop;
 // a freeze is renewed under a new legal document before it expires, and its new term
-// runs on from the old one; the document may set another limit (absent: the same).
+// runs on from the old one; the document may set another limit (absent: the same), or
+// lift the limit (Whole: the whole account).
 func (b *Book) planRenew(o *Order, op OrderOp) ([]OrderStatus, error) {
 	if c := b.orders[o.Child]; c != nil && c.Live() {
 		return nil, fmt.Errorf("order %s was renewed or converted already, as %s: act on that one: %w", o.ID, c.ID, ErrConflict)
@@ -132,8 +133,12 @@ func (b *Book) planRenew(o *Order, op OrderOp) ([]OrderStatus, error) {
 	}
 	switch o.Type {
 	case ActStopPayment:
-		if op.Limit != 0 {
-			return nil, &ValidationError{What: "order", Fields: []FieldError{{Field: "limit_fen", Reason: "a stop's renewal holds what the stop holds: a limit is for freezes"}}}
+		if op.Limit != 0 || op.Whole {
+			field := "limit_fen"
+			if op.Limit == 0 {
+				field = "whole_account"
+			}
+			return nil, &ValidationError{What: "order", Fields: []FieldError{{Field: field, Reason: "a stop's renewal holds what the stop holds: a limit is for freezes"}}}
 		}
 		if n := len(b.stopsOf[o.Account]); n >= b.set.MaxStops {
 			return nil, fmt.Errorf("account %s has been stopped %d times, the most allowed: convert the stop to a freeze: %w", o.Account, n, ErrConflict)
@@ -153,11 +158,17 @@ func (b *Book) planRenew(o *Order, op OrderOp) ([]OrderStatus, error) {
 		if op.Limit < 0 {
 			fe = append(fe, FieldError{Field: "limit_fen", Reason: "negative"})
 		}
+		if op.Whole && op.Limit != 0 {
+			fe = append(fe, FieldError{Field: "whole_account", Reason: "give limit_fen or whole_account, not both"})
+		}
 		if len(fe) > 0 {
 			return nil, &ValidationError{What: "order", Fields: fe}
 		}
-		if op.Limit > 0 {
+		switch {
+		case op.Limit > 0:
 			r.Amount = op.Limit // the new document may freeze another sum
+		case op.Whole:
+			r.Amount = 0 // or the whole account again
 		}
 		r.ID, r.Document, r.Deadline = b.newID("FZ"), op.Document, op.At.Add(b.set.FreezeExecute)
 		if o.Expires.Before(r.Deadline) {

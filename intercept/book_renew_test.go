@@ -3,6 +3,7 @@ package intercept_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -225,6 +226,47 @@ func TestFreezeRenewalRunsOnFromItsTerm(t *testing.T) {
 	if id, _ := f.eng.State().Stopped(muleAccount); id != r.ID {
 		t.Fatalf("account held by %q, want the renewed freeze %s", id, r.ID)
 	}
+}
+
+// A freeze renewal keeps the limit unless its document sets another or frees the whole
+// account again; a stop's renewal takes neither.
+func TestFreezeRenewalKeepsSetsOrLiftsTheLimit(t *testing.T) {
+	ctx := context.Background()
+	f := newDeskFixture(t, &it.Journal{})
+	book := f.desk.Book()
+	stop := f.stop(t)
+	stop = f.act(t, stop.ID, intercept.OrderOp{Op: "execute", Reference: "ABC-SP-1"})
+	for _, op := range []intercept.OrderOp{{Op: "renew", Limit: 100}, {Op: "renew", Whole: true}} {
+		field := "limit_fen"
+		if op.Whole {
+			field = "whole_account"
+		}
+		if _, err := f.desk.ActOnOrder(ctx, stop.ID, "", op); !isField(err, field) {
+			t.Fatalf("renewing a stop with %+v: %v, want a field error on %s", op, err, field)
+		}
+	}
+	stop = f.act(t, stop.ID, intercept.OrderOp{Op: "convert", Document: "冻字1号", Limit: 5_200_000})
+	fz := f.act(t, stop.Child, intercept.OrderOp{Op: "execute", Reference: "ABC-FZ-1"})
+	if _, err := f.desk.ActOnOrder(ctx, fz.ID, "", intercept.OrderOp{Op: "renew", Document: "x", Limit: 1, Whole: true}); !isField(err, "whole_account") {
+		t.Fatalf("renewing with a limit and the whole account: %v", err)
+	}
+	for i, c := range []struct {
+		op   intercept.OrderOp
+		want intercept.Fen
+	}{
+		{intercept.OrderOp{Op: "renew", Document: "续冻字2号"}, 5_200_000},                   // the same limit
+		{intercept.OrderOp{Op: "renew", Document: "续冻字3号", Limit: 3_000_000}, 3_000_000}, // another
+		{intercept.OrderOp{Op: "renew", Document: "续冻字4号", Whole: true}, 0},              // the whole account
+		{intercept.OrderOp{Op: "renew", Document: "续冻字5号"}, 0},                           // and it stays whole
+	} {
+		fz = f.act(t, fz.ID, c.op)
+		r, _ := book.Order(fz.Child)
+		if r.Amount != c.want || r.Document != c.op.Document {
+			t.Fatalf("renewal %d (%+v): amount %d, document %q; want %d", i, c.op, r.Amount, r.Document, c.want)
+		}
+		fz = f.act(t, r.ID, intercept.OrderOp{Op: "execute", Reference: fmt.Sprintf("ABC-FZ-R%d", i)})
+	}
+	sameAfterRestart(t, f)
 }
 
 // A cutoff of a number no operator is known for, or one its operator refuses (the

@@ -183,11 +183,12 @@ func (f OrderFilter) match(o *Order) bool {
 type OrderOp struct {
 	Op        string    `json:"op"` // execute, reject, renew, convert, reassign, release, amend, sent
 	Who       string    `json:"-"`
-	Reference string    `json:"reference,omitempty"` // execute: the org's reference
-	Reason    string    `json:"reason,omitempty"`    // reject, release: why
-	Document  string    `json:"document,omitempty"`  // convert, renew a freeze: the legal document
-	Limit     Fen       `json:"limit_fen,omitempty"` // convert, renew a freeze: freeze only this much (convert 0: all; renew 0: as before)
-	Operator  string    `json:"operator,omitempty"`  // reassign: the operator that carries the number
+	Reference string    `json:"reference,omitempty"`     // execute: the org's reference
+	Reason    string    `json:"reason,omitempty"`        // reject, release: why
+	Document  string    `json:"document,omitempty"`      // convert, renew a freeze: the legal document
+	Limit     Fen       `json:"limit_fen,omitempty"`     // convert, renew a freeze: freeze only this much (convert 0: all; renew 0: as before)
+	Whole     bool      `json:"whole_account,omitempty"` // renew a freeze: the new document freezes the whole account, whatever the old limit
+	Operator  string    `json:"operator,omitempty"`      // reassign: the operator that carries the number
 	At        time.Time `json:"-"`
 
 	// amend: a waiting stop's details, each one given replacing the order's.

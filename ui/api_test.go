@@ -38,6 +38,7 @@ func TestMalformedRequests(t *testing.T) {
 		{"order fields", "POST", "/api/v1/orders", `{"type":"stop_payment","account":"12","reason":""}`, http.StatusUnprocessableEntity, "account_name"},
 		{"unknown order", "POST", "/api/v1/orders/SP-nope/release", `{"reason":"x"}`, http.StatusNotFound, "SP-nope"},
 		{"another op's field", "POST", "/api/v1/orders/SP-nope/renew", `{"reason":"still there","amount":"5.00"}`, http.StatusBadRequest, `unknown field \"amount\"`},
+		{"convert with whole_account", "POST", "/api/v1/orders/SP-nope/convert", `{"document":"x","whole_account":true}`, http.StatusBadRequest, `unknown field \"whole_account\"`},
 		{"amend with a reference", "POST", "/api/v1/orders/SP-nope/amend", `{"amount":"5.00","reference":"R-1"}`, http.StatusBadRequest, "reference"},
 		{"unknown case", "GET", "/api/v1/cases/CS-nope", ``, http.StatusNotFound, "CS-nope"},
 		{"white-list 95588", "POST", "/api/v1/lists/number", `{"value":"+8695588","list":"white","reason":"bank service line"}`, http.StatusCreated, "white"},

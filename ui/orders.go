@@ -111,7 +111,7 @@ func (s *Server) orderOp(op string) fiber.Handler {
 var opFields = map[string][]string{
 	"execute":  {"reference"},
 	"reject":   {"reason"},
-	"renew":    {"reason", "document", "limit_fen"},
+	"renew":    {"reason", "document", "limit_fen", "whole_account"},
 	"convert":  {"document", "limit_fen"},
 	"release":  {"reason"},
 	"reassign": {"operator", "reason"},
