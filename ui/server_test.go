@@ -102,7 +102,7 @@ var errDiskGone = fmt.Errorf("write journal: no space left on device: %w", inter
 // start serves a server over a real engine with the starter rules and j on a random
 // port, with +85512345678 black-listed; ready nil means always ready. It returns the
 // base URL.
-func start(t *testing.T, j *journal, ready ui.Ready) (*ui.Server, string) {
+func start(t testing.TB, j *journal, ready ui.Ready) (*ui.Server, string) {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e, err := intercept.New(intercept.DefaultSettings(), nil, nil, log)

@@ -1,0 +1,100 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+func closed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+func TestDeadlineContextEndsAtItsDeadline(t *testing.T) {
+	at := time.Now().Add(50 * time.Millisecond)
+	ctx := withDeadline(context.Background(), at)
+	defer ctx.stop()
+	if d, ok := ctx.Deadline(); !ok || !d.Equal(at) {
+		t.Fatalf("Deadline %v %v, want %v", d, ok, at)
+	}
+	if err := ctx.Err(); err != nil {
+		t.Fatalf("Err before the deadline: %v", err)
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("Done did not close at the deadline")
+	}
+	if err := ctx.Err(); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Err after the deadline: %v", err)
+	}
+}
+
+// Past its deadline, with no one waiting yet, it says so, and Done agrees.
+func TestDeadlineContextPassedUnwatched(t *testing.T) {
+	ctx := withDeadline(context.Background(), time.Now().Add(-time.Millisecond))
+	defer ctx.stop()
+	if err := ctx.Err(); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Err past the deadline: %v", err)
+	}
+	if !closed(ctx.Done()) {
+		t.Fatal("Done open past the deadline")
+	}
+}
+
+func TestDeadlineContextStop(t *testing.T) {
+	for _, watched := range []bool{false, true} {
+		ctx := withDeadline(context.Background(), time.Now().Add(time.Hour))
+		var child context.Context
+		if watched {
+			var cancel context.CancelFunc
+			child, cancel = context.WithCancel(ctx) // watches Done
+			defer cancel()
+		}
+		ctx.stop()
+		if err := ctx.Err(); !errors.Is(err, context.Canceled) {
+			t.Fatalf("watched %v: Err after stop: %v", watched, err)
+		}
+		if !closed(ctx.Done()) {
+			t.Fatalf("watched %v: Done open after stop", watched)
+		}
+		if child != nil {
+			select {
+			case <-child.Done():
+			case <-time.After(5 * time.Second):
+				t.Fatal("a context made from it was not cancelled by stop")
+			}
+		}
+		ctx.stop() // twice is harmless
+	}
+}
+
+func TestDeadlineContextFollowsItsParent(t *testing.T) {
+	parent, cancel := context.WithCancel(context.WithValue(context.Background(), ctxKey{}, "v"))
+	soon := time.Now().Add(time.Minute)
+	early, cancelEarly := context.WithDeadline(parent, soon)
+	defer cancelEarly()
+	ctx := withDeadline(early, time.Now().Add(time.Hour))
+	defer ctx.stop()
+	if d, _ := ctx.Deadline(); !d.Equal(soon) {
+		t.Errorf("Deadline %v under a parent ending at %v", d, soon)
+	}
+	if ctx.Value(ctxKey{}) != "v" {
+		t.Error("the parent's values are lost")
+	}
+	cancel()
+	if err := ctx.Err(); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Err after the parent was cancelled: %v", err)
+	}
+	if !closed(ctx.Done()) {
+		t.Fatal("Done open after the parent was cancelled")
+	}
+}
+
+type ctxKey struct{}
