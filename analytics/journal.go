@@ -435,7 +435,9 @@ func (j *Journal) undo(err error) error {
 func (j *Journal) rotate(first uint64) error {
 	// A segment is full once its records reach SegmentBytes, the size of a prepared
 	// one: no zeros are left to cut.
-	if err := j.f.Close(); err != nil {
+	err := j.f.Close()
+	j.f = nil // if the next one cannot be opened, the journal has failed: Close has no file to close
+	if err != nil {
 		return fmt.Errorf("close journal segment: %w", err)
 	}
 	path := filepath.Join(j.dir, segmentName(first))

@@ -316,6 +316,9 @@ func (j *Journal) Close() error {
 	if err := os.Remove(filepath.Join(j.dir, preparedName)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		j.log.Warn("journal_prepared_left", "err", err)
 	}
+	if j.f == nil { // a segment change failed, after closing the last one
+		return nil
+	}
 	if err := j.f.Close(); err != nil {
 		return fmt.Errorf("close journal: %w", err)
 	}

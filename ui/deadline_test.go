@@ -97,4 +97,30 @@ func TestDeadlineContextFollowsItsParent(t *testing.T) {
 	}
 }
 
+// Its error, once it has one, stays: a deadline that passed unwatched stays the
+// reason after a stop, or a parent's cancellation; a stop stays the reason after the
+// deadline passes.
+func TestDeadlineContextKeepsItsFirstError(t *testing.T) {
+	parent, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ctx := withDeadline(parent, time.Now().Add(-time.Millisecond))
+	if err := ctx.Err(); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Err past the deadline: %v", err)
+	}
+	cancel()
+	ctx.stop()
+	<-ctx.Done()
+	if err := ctx.Err(); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Err after the parent's cancellation and a stop: %v, want the deadline still", err)
+	}
+
+	ctx = withDeadline(context.Background(), time.Now().Add(20*time.Millisecond))
+	ctx.stop()
+	time.Sleep(30 * time.Millisecond)
+	<-ctx.Done()
+	if err := ctx.Err(); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Err of a stopped context past its deadline: %v, want Canceled still", err)
+	}
+}
+
 type ctxKey struct{}
