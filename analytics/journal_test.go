@@ -231,6 +231,7 @@ func TestJournalFailedFsyncLeavesNothingToReplay(t *testing.T) {
 		t.Run(fmt.Sprintf("prepared=%v", prepared), func(t *testing.T) {
 			dir := t.TempDir()
 			j := openJ(t, dir, JournalOptions{SegmentBytes: 4096})
+			j.free = func(string) int64 { return 1 << 40 } // room to prepare, whatever the disk has
 			n := 1
 			if prepared {
 				n = 200 // past half the segment: the next one is prepared, then written into
@@ -238,6 +239,11 @@ func TestJournalFailedFsyncLeavesNothingToReplay(t *testing.T) {
 			for i := 1; i <= n; i++ {
 				if _, err := j.Append(context.Background(), rec(i)); err != nil {
 					t.Fatal(err)
+				}
+			}
+			if segs, _ := j.segments(); prepared {
+				if st, err := os.Stat(segs[len(segs)-1].path); err != nil || len(segs) < 2 || st.Size() != 4096 {
+					t.Fatalf("%d segments, the last %v (%v): want appends into a prepared one", len(segs), st, err)
 				}
 			}
 			started, release := failingSync(j)
