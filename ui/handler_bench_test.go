@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/lanjie/lanjie/intercept"
 )
 
 // BenchmarkDecideHandler is one POST /api/v1/decide through the console's whole
@@ -16,7 +18,7 @@ import (
 //	GOGC=400 go test -run '^$' -bench DecideHandler -benchmem -cpu 1 -count 6 ./ui
 func BenchmarkDecideHandler(b *testing.B) {
 	j := &journal{}
-	srv, _ := start(b, j, nil)
+	srv, _ := startWith(b, intercept.DefaultSettings(), j, nil) // the console's tables, not a test's
 	h := srv.App().Handler()
 	addr := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}
 	var req fasthttp.Request

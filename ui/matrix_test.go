@@ -34,7 +34,7 @@ import (
 func startWithAuth(t *testing.T, j *journal) (*ui.Server, *auth.Store, string) {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e, err := intercept.New(intercept.DefaultSettings(), nil, nil, log)
+	e, err := intercept.New(intercepttest.Settings(), nil, nil, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -104,8 +104,14 @@ var errDiskGone = fmt.Errorf("write journal: no space left on device: %w", inter
 // base URL.
 func start(t testing.TB, j *journal, ready ui.Ready) (*ui.Server, string) {
 	t.Helper()
+	return startWith(t, intercepttest.Settings(), j, ready)
+}
+
+// startWith is start with the engine's settings.
+func startWith(t testing.TB, set intercept.Settings, j *journal, ready ui.Ready) (*ui.Server, string) {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e, err := intercept.New(intercept.DefaultSettings(), nil, nil, log)
+	e, err := intercept.New(set, nil, nil, log)
 	if err != nil {
 		t.Fatal(err)
 	}
