@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -37,15 +36,7 @@ func sendEncoded(t *testing.T, url, enc string, body, wire []byte) (int, []byte)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Content-Encoding", enc)
 	req.Header.Set("Authorization", "Bearer "+feedKey)
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := roundTrip(t, req)
 	seen, err := http.NewRequest("POST", url, bytes.NewReader(body)) // the request as the handler reads it
 	if err != nil {
 		t.Fatal(err)
@@ -116,12 +107,7 @@ func TestCompressedBodies(t *testing.T) {
 	req, _ := http.NewRequest("POST", base+"/api/v1/login", bytes.NewReader(gzipped(t, login)))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Content-Encoding", "gzip")
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, b := roundTrip(t, req)
 	if resp.StatusCode != http.StatusUnsupportedMediaType {
 		t.Errorf("a gzip sign-in: %s %s, want 415", resp.Status, clip(b))
 	}

@@ -108,15 +108,7 @@ func send(t *testing.T, method, url string, cr creds, body []byte) (int, http.He
 	if cr.csrf != "" {
 		req.Header.Set(ui.CSRFHeader, cr.csrf)
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := roundTrip(t, req)
 	checkOpenAPI(t, req, body, resp, b)
 	return resp.StatusCode, resp.Header, b
 }

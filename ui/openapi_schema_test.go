@@ -726,15 +726,7 @@ func sendCSV(t *testing.T, url string, cr creds, body string, status int) []byte
 	req.Header.Set("Content-Type", "text/csv")
 	req.Header.Set(ui.CSRFHeader, cr.csrf)
 	req.AddCookie(&http.Cookie{Name: ui.SessionCookie, Value: cr.session})
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := roundTrip(t, req)
 	checkOpenAPI(t, req, []byte(body), resp, b)
 	if resp.StatusCode != status {
 		t.Errorf("POST %s: %d %s, want %d", url, resp.StatusCode, clip(b), status)

@@ -190,6 +190,14 @@ func do(t *testing.T, method, url, contentType string, body []byte) (int, []byte
 	if feedKey != "" {
 		req.Header.Set("Authorization", "Bearer "+feedKey)
 	}
+	resp, b := roundTrip(t, req)
+	checkOpenAPI(t, req, body, resp, b)
+	return resp.StatusCode, b
+}
+
+// roundTrip sends req and returns the answer and its body, read whole.
+func roundTrip(t testing.TB, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
 	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -199,8 +207,7 @@ func do(t *testing.T, method, url, contentType string, body []byte) (int, []byte
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkOpenAPI(t, req, body, resp, b)
-	return resp.StatusCode, b
+	return resp, b
 }
 
 // batchBody is the answer to POST /api/v1/events.
