@@ -41,6 +41,7 @@ func decodeBody(c *fiber.Ctx) error {
 			c.Request().SetBodyRaw(body)
 		}
 	default:
+		c.Set(fiber.HeaderAcceptEncoding, "gzip") // what is taken (RFC 9110, 15.5.16)
 		return fiber.NewError(fiber.StatusUnsupportedMediaType,
 			fmt.Sprintf("Content-Encoding %q: send the body as it is, or gzip-compressed (Content-Encoding: gzip)", enc))
 	}

@@ -111,6 +111,12 @@ func TestCompressedBodies(t *testing.T) {
 	if resp.StatusCode != http.StatusUnsupportedMediaType {
 		t.Errorf("a gzip sign-in: %s %s, want 415", resp.Status, clip(b))
 	}
+	req, _ = http.NewRequest("POST", base+"/api/v1/decide", bytes.NewReader(one))
+	req.Header.Set("Content-Encoding", "zstd")
+	req.Header.Set("Authorization", "Bearer "+feedKey)
+	if resp, b := roundTrip(t, req); resp.StatusCode != http.StatusUnsupportedMediaType || resp.Header.Get("Accept-Encoding") != "gzip" {
+		t.Errorf("a zstd body: %s, Accept-Encoding %q, %s; want 415 saying gzip", resp.Status, resp.Header.Get("Accept-Encoding"), clip(b))
+	}
 	if n := j.len() - before; n > 6 { // audit entries of the refusals at most
 		t.Errorf("refused bodies journaled %d records", n)
 	}
