@@ -17,33 +17,33 @@ import (
 // gzip is taken (a partner's batch of 10,000 events shrinks about tenfold) and
 // unpacked up to MaxBody, past which the request is a 413 as an uncompressed one
 // would be, for callers signed in or with a key; identity is no encoding; any other
-// is a 415. fiber's own Body would
-// unpack without a bound (a few kilobytes of gzip can hold gigabytes) and passes a
-// broken body's error text on as if it were the body.
+// is a 415. With no body there is nothing to undo. fiber's own Body would unpack
+// without a bound (a few kilobytes of gzip can hold gigabytes) and passes a broken
+// body's error text on as if it were the body.
 func decodeBody(c *fiber.Ctx) error {
 	h := &c.Request().Header
 	enc := h.Peek(fiber.HeaderContentEncoding)
 	if len(enc) == 0 {
 		return nil
 	}
-	switch strings.ToLower(strings.TrimSpace(string(enc))) {
-	case "identity":
-	case "gzip", "x-gzip":
-		if _, ok := c.Locals("principal").(auth.Principal); !ok {
-			// Unpacking costs the console memory: only for callers it knows.
-			return fiber.NewError(fiber.StatusUnsupportedMediaType, "Content-Encoding gzip is taken from signed-in callers and API keys; send this body as it is")
-		}
-		if raw := c.Request().Body(); len(raw) > 0 {
+	if raw := c.Request().Body(); len(raw) > 0 {
+		switch strings.ToLower(strings.TrimSpace(string(enc))) {
+		case "identity":
+		case "gzip", "x-gzip":
+			if _, ok := c.Locals("principal").(auth.Principal); !ok {
+				// Unpacking costs the console memory: only for callers it knows.
+				return fiber.NewError(fiber.StatusUnsupportedMediaType, "Content-Encoding gzip is taken from signed-in callers and API keys; send this body as it is")
+			}
 			body, err := gunzip(raw, MaxBody)
 			if err != nil {
 				return err
 			}
 			c.Request().SetBodyRaw(body)
+		default:
+			c.Set(fiber.HeaderAcceptEncoding, "gzip") // what is taken (RFC 9110, 15.5.16)
+			return fiber.NewError(fiber.StatusUnsupportedMediaType,
+				fmt.Sprintf("Content-Encoding %q: send the body as it is, or gzip-compressed (Content-Encoding: gzip)", enc))
 		}
-	default:
-		c.Set(fiber.HeaderAcceptEncoding, "gzip") // what is taken (RFC 9110, 15.5.16)
-		return fiber.NewError(fiber.StatusUnsupportedMediaType,
-			fmt.Sprintf("Content-Encoding %q: send the body as it is, or gzip-compressed (Content-Encoding: gzip)", enc))
 	}
 	h.Del(fiber.HeaderContentEncoding)
 	return nil

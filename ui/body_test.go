@@ -111,6 +111,12 @@ func TestCompressedBodies(t *testing.T) {
 	if resp.StatusCode != http.StatusUnsupportedMediaType {
 		t.Errorf("a gzip sign-in: %s %s, want 415", resp.Status, clip(b))
 	}
+	req, _ = http.NewRequest("GET", base+"/api/v1/orders", nil) // no body: nothing to undo
+	req.Header.Set("Content-Encoding", "br")
+	req.Header.Set("Authorization", "Bearer "+feedKey)
+	if resp, b := roundTrip(t, req); resp.StatusCode != http.StatusOK {
+		t.Errorf("a GET saying Content-Encoding br: %s %s, want 200", resp.Status, clip(b))
+	}
 	req, _ = http.NewRequest("POST", base+"/api/v1/decide", bytes.NewReader(one))
 	req.Header.Set("Content-Encoding", "zstd")
 	req.Header.Set("Authorization", "Bearer "+feedKey)
