@@ -133,12 +133,16 @@ func (b *Book) planRenew(o *Order, op OrderOp) ([]OrderStatus, error) {
 	}
 	switch o.Type {
 	case ActStopPayment:
-		if op.Limit != 0 || op.Whole {
-			field := "limit_fen"
-			if op.Limit == 0 {
-				field = "whole_account"
-			}
-			return nil, &ValidationError{What: "order", Fields: []FieldError{{Field: field, Reason: "a stop's renewal holds what the stop holds: a limit is for freezes"}}}
+		const forFreezes = "a stop's renewal holds what the stop holds: a limit is for freezes"
+		var fe []FieldError
+		if op.Limit != 0 {
+			fe = append(fe, FieldError{Field: "limit_fen", Reason: forFreezes})
+		}
+		if op.Whole {
+			fe = append(fe, FieldError{Field: "whole_account", Reason: forFreezes})
+		}
+		if len(fe) > 0 {
+			return nil, &ValidationError{What: "order", Fields: fe}
 		}
 		if n := len(b.stopsOf[o.Account]); n >= b.set.MaxStops {
 			return nil, fmt.Errorf("account %s has been stopped %d times, the most allowed: convert the stop to a freeze: %w", o.Account, n, ErrConflict)

@@ -59,23 +59,18 @@ func gunzip(b []byte, limit int) ([]byte, error) {
 	}
 	out := make([]byte, 0, min(max(10*len(b), 4<<10), limit+1))
 	for {
-		if len(out) == cap(out) {
-			if len(out) > limit {
-				return nil, fiber.NewError(fiber.StatusRequestEntityTooLarge, fmt.Sprintf("body: more than %d bytes once unpacked", limit))
-			}
-			out = slices.Grow(out, min(cap(out), limit+1-cap(out)))
+		if len(out) == cap(out) { // then len(out) <= limit: more would have ended it
+			out = slices.Grow(out, min(cap(out), limit+1-len(out)))
 		}
 		n, err := zr.Read(out[len(out):cap(out)])
 		out = out[:len(out)+n]
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
+		switch {
+		case len(out) > limit:
+			return nil, fiber.NewError(fiber.StatusRequestEntityTooLarge, fmt.Sprintf("body: more than %d bytes once unpacked", limit))
+		case err == io.EOF:
+			return out, nil
+		case err != nil:
 			return nil, fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("body: broken gzip after %d bytes: %v", len(out), err))
 		}
 	}
-	if len(out) > limit {
-		return nil, fiber.NewError(fiber.StatusRequestEntityTooLarge, fmt.Sprintf("body: more than %d bytes once unpacked", limit))
-	}
-	return out, nil
 }
